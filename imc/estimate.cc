@@ -98,6 +98,38 @@ nlohmann::json MnsimConstantsJson(const MnsimConstants& c) {
   };
 }
 
+nlohmann::json NeurosimConstantsJson(const NeurosimConstants& c) {
+  return {
+      {"simulator", "neurosim14"},
+      {"array", {{"subarray_rows", c.sub_rows}, {"subarray_cols", c.sub_cols},
+                 {"parallel_rows", c.parallel_rows}, {"cols_per_adc", c.cols_per_adc},
+                 {"adc_bits", c.adc_bits}, {"bits_per_cell", c.bits_per_cell},
+                 {"sense_cycle_ns", c.sense_cycle_ns}}},
+      {"quantisation", {{"weight_bits", c.weight_bits}, {"input_bits", c.input_bits}}},
+      {"tile", {{"subarray_rows", c.tile_sub_rows}, {"subarray_cols", c.tile_sub_cols},
+                {"area_um2", c.tile_area}, {"array_area_um2", c.array_area},
+                {"adc_area_um2", c.adc_area}, {"accumulation_area_um2", c.accum_area},
+                {"interconnect_area_um2", c.ic_area},
+                {"leakage_power_w", c.leakage_w_per_tile}}},
+      {"chip", {{"global_area_um2", c.global_area}}},
+      {"latency_per_position_ns",
+       {{"sense", c.sense_ns_per_position}, {"buffer_fixed", c.buf_fixed},
+        {"buffer_per_input_bit", c.buf_in}, {"buffer_per_output_bit", c.buf_out},
+        {"bus_per_input_bit", c.bus_in}, {"bus_per_output_bit", c.bus_out},
+        {"bus_per_tile", c.bus_tile}, {"other_fixed", c.other_fixed},
+        {"other_per_input_bit", c.other_in}, {"other_per_output_bit", c.other_out},
+        {"other_per_row_tile", c.other_row_tile}}},
+      {"energy_pj",
+       {{"per_column_read", c.e_col}, {"per_row_group_read", c.e_group},
+        {"per_broadcast_bit", c.e_bcast}, {"per_partial_sum_bit", c.e_psum},
+        {"per_input_bit", c.e_in}, {"adc_per_column_read", c.adc_col},
+        {"adc_per_row_group_read", c.adc_group}, {"adc_per_broadcast_bit", c.adc_bcast},
+        {"accum_per_column_read", c.acc_col}, {"accum_per_row_group_read", c.acc_group},
+        {"accum_per_broadcast_bit", c.acc_bcast}, {"accum_per_partial_sum_bit", c.acc_psum},
+        {"accum_per_input_bit", c.acc_in}}},
+  };
+}
+
 }  // namespace internal
 
 namespace {
@@ -116,7 +148,7 @@ constexpr PresetEntry Entry() {
 const PresetEntry kPresets[] = {
     Entry<Mnsim2>(),        Entry<Mnsim2_2024a>(), Entry<Mnsim2Xbar64>(), Entry<Mnsim2Xbar128>(),
     Entry<Mnsim2Xbar512>(), Entry<Mnsim2Adc1>(),   Entry<Mnsim2Adc2>(),   Entry<Mnsim2Adc4>(),
-    Entry<Mnsim2Adc7>(),    Entry<Mnsim2Dac2>(),   Entry<Mnsim2Physical>(),
+    Entry<Mnsim2Adc7>(),    Entry<Mnsim2Dac2>(),   Entry<Mnsim2Physical>(),  Entry<Neurosim14>(),
 };
 
 const PresetEntry& Find(const std::string& name) {

@@ -16,6 +16,9 @@
 #include "imc/cost.h"
 #include "imc/internal/mnsim_constants.h"
 #include "imc/internal/mnsim_engine.h"
+#include "imc/internal/neurosim_constants.h"
+#include "imc/internal/neurosim_engine.h"
+#include "imc/neurosim_presets.h"
 #include "imc/presets.h"
 
 namespace imcnas::imc {
@@ -24,6 +27,7 @@ namespace internal {
 // Fills ops, throughput, TOPS/W and EDP from the totals.
 void FinishTotals(const arch::Graph& graph, const char* preset, NetworkCost* cost);
 nlohmann::json MnsimConstantsJson(const MnsimConstants& c);
+nlohmann::json NeurosimConstantsJson(const NeurosimConstants& c);
 
 // Name of each preset type (the names EstimateByName accepts).
 template <class P> struct PresetName;
@@ -38,11 +42,16 @@ template <> struct PresetName<Mnsim2Adc4> { static constexpr const char* kValue 
 template <> struct PresetName<Mnsim2Adc7> { static constexpr const char* kValue = "mnsim2_adc7"; };
 template <> struct PresetName<Mnsim2Dac2> { static constexpr const char* kValue = "mnsim2_dac2"; };
 template <> struct PresetName<Mnsim2Physical> { static constexpr const char* kValue = "mnsim2_physical"; };
+template <> struct PresetName<Neurosim14> { static constexpr const char* kValue = "neurosim14"; };
 
 // Per-preset constants, computed once at compile time.
 template <class P>
 struct MnsimTables {
   static constexpr MnsimConstants kConstants = MakeMnsimConstants<P>();
+};
+template <class P>
+struct NeurosimTables {
+  static constexpr NeurosimConstants kConstants = MakeNeurosimConstants<P>();
 };
 }  // namespace internal
 
@@ -51,8 +60,11 @@ struct MnsimTables {
 template <class Preset>
 NetworkCost Estimate(const arch::Graph& graph) {
   NetworkCost cost;
-  static_assert(Preset::kSimulator == Simulator::kMnsim, "unknown simulator");
-  cost = internal::EstimateMnsim(internal::MnsimTables<Preset>::kConstants, graph);
+  if constexpr (Preset::kSimulator == Simulator::kMnsim) {
+    cost = internal::EstimateMnsim(internal::MnsimTables<Preset>::kConstants, graph);
+  } else {
+    cost = internal::EstimateNeurosim(internal::NeurosimTables<Preset>::kConstants, graph);
+  }
   internal::FinishTotals(graph, internal::PresetName<Preset>::kValue, &cost);
   return cost;
 }
@@ -82,6 +94,8 @@ nlohmann::json PresetConstants() {
         {"fixed_converter_count", Preset::Conventions::kFixedConverterCount},
         {"pooling_takes_tile", Preset::Conventions::kPoolingTakesTile},
         {"omit_global_accumulator", Preset::Conventions::kOmitGlobalAccumulator}};
+  } else {
+    j = internal::NeurosimConstantsJson(internal::NeurosimTables<Preset>::kConstants);
   }
   j["preset"] = internal::PresetName<Preset>::kValue;
   return j;

@@ -4,7 +4,7 @@
 Source: shared/reference/{mnsim2_reference.csv,neurosim14_reference.csv} (see README.md here).
 Keeps the configurations the presets model and the columns the tests and
 `bazel run //imc:compare` read; drops MNSIM's `default_headcrossnas` (another head) and
-NeuroSim's configuration A (the neurosim14 preset models B).
+NeuroSim's configuration A (the neurosim14 preset models B) and the p = 0.5 trace of VGG-8.
 Usage: extract_reference.py SHARED_REFERENCE_DIR
 """
 import csv
@@ -36,7 +36,7 @@ def main():
     copy(f"{ref}/mnsim2_reference.csv", "mnsim2_reference.csv",
          lambda r: r["config"] != "default_headcrossnas", MNSIM_COLUMNS)
     copy(f"{ref}/neurosim14_reference.csv", "neurosim14_reference.csv",
-         lambda r: r["config"] == "B", None)
+         lambda r: r["config"] == "B" and r["p_input"] == "0.3", None)
 
 
 if __name__ == "__main__":
