@@ -26,7 +26,8 @@ void BuildLayerList(const arch::Graph& graph, bool dummy_input_pool, std::vector
   layers.clear();
   const int n_ops = static_cast<int>(graph.ops.size());
   // Hardware layer producing each op's value (-1: the network input).
-  std::vector<int> producer(n_ops, -1);
+  thread_local std::vector<int> producer;  // reused across calls
+  producer.assign(n_ops, -1);
 
   int input_readers = 0;
   for (const arch::Op& op : graph.ops) {

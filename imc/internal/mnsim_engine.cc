@@ -58,6 +58,58 @@ int Manhattan(TilePosition a, TilePosition b) {
   return std::abs(a.row - b.row) + std::abs(a.col - b.col);
 }
 
+// Working memory reused across calls (per thread), so an estimate allocates little.
+struct Scratch {
+  std::vector<HwLayer> layers;
+  std::vector<MnsimMapping> map;
+  std::vector<int> start, fin_start, colpos;
+  std::vector<TilePosition> pos;
+  std::vector<Distances> dist;
+  std::vector<double> fin;
+};
+
+Scratch& GetScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+// Finish times of one layer's outputs in raster order, for a layer reading one input layer's
+// finish times `in` (nullptr: the network input, available at time 0). Each output starts when
+// the previous output of the layer is done and the last input it needs exists (MNSIM's mode 1);
+// t_first_row_start / t_row_start are the times of an output starting a row (first row / later
+// rows), t_first_row / t_rest of the other outputs. Position of the last input an output needs:
+// row (min(anchor + s*y, hin) - 1), column (min(anchor + s*x, win) - 1); for a 1x1 window
+// (anchor 0) the input at (s*y, s*x).
+void Schedule(const HwLayer& l, int anchor, const double* in, double t_first_row_start,
+              double t_row_start, double t_first_row, double t_rest, std::vector<int>* colpos,
+              double* out) {
+  const int s = l.stride;
+  colpos->resize(l.wout);
+  int* cp = colpos->data();
+  for (int x = 0; x < l.wout; ++x) {
+    cp[x] = anchor > 0 ? std::min(anchor + s * x, l.win) - 1 : x * s;
+  }
+  double prev = 0;
+  for (int y = 0; y < l.hout; ++y) {
+    const double t0 = y == 0 ? t_first_row_start : t_row_start;
+    const double tx = y == 0 ? t_first_row : t_rest;
+    if (in == nullptr) {
+      prev += t0;
+      *out++ = prev;
+      for (int x = 1; x < l.wout; ++x) *out++ = (prev += tx);
+      continue;
+    }
+    const double* row =
+        in + (anchor > 0 ? (std::min(anchor + s * y, l.hin) - 1) * l.win : y * s * l.win);
+    prev = std::max(prev, row[cp[0]]) + t0;
+    *out++ = prev;
+    for (int x = 1; x < l.wout; ++x) {
+      prev = std::max(prev, row[cp[x]]) + tx;
+      *out++ = prev;
+    }
+  }
+}
+
 }  // namespace
 
 void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
@@ -107,18 +159,21 @@ void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
 }
 
 NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
-  std::vector<HwLayer> layers;
+  Scratch& scratch = GetScratch();
+  std::vector<HwLayer>& layers = scratch.layers;
   // MNSIM departure: its latency model assumes layer 0 is a conv fed by the network input, so a
   // network input read by several layers goes through a dummy 1x1 pool (as in the reference).
   BuildLayerList(graph, /*dummy_input_pool=*/true, &layers);
-  std::vector<MnsimMapping> map;
+  std::vector<MnsimMapping>& map = scratch.map;
   MapMnsim(c, layers, &map);
   const int n = static_cast<int>(layers.size());
 
   // --- Tile placement and distances (MNSIM's TCG with the spiral order). ---
-  std::vector<int> start(n + 1, 0);
+  std::vector<int>& start = scratch.start;
+  start.assign(n + 1, 0);
   for (int i = 0; i < n; ++i) start[i + 1] = start[i] + map[i].placed_tiles;
-  std::vector<TilePosition> pos(start[n]);
+  std::vector<TilePosition>& pos = scratch.pos;
+  pos.resize(start[n]);
   for (int i = 0; i < n; ++i) {
     // Row-major order within a layer: the order MNSIM scans candidates in (ties matter).
     for (int t = start[i]; t < start[i + 1]; ++t) pos[t] = c.placement[t];
@@ -135,7 +190,8 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
     for (int t = start[i]; t < start[i + 1]; ++t) m = std::max(m, Manhattan(pos[a], pos[t]));
     return m;
   };
-  std::vector<Distances> dist(n);
+  std::vector<Distances>& dist = scratch.dist;
+  dist.assign(n, Distances{});
   for (int i = 0; i < n; ++i) {
     const HwLayer& l = layers[i];
     Distances& d = dist[i];
@@ -180,12 +236,14 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
   const Buffer buf{c.buffer_width_bits, c.buffer_access_ns};
   const double act = c.activation_bits;
   const int total_level = CeilLog2(c.pes_per_tile);
-  std::vector<int> fin_start(n + 1, 0);
+  std::vector<int>& fin_start = scratch.fin_start;
+  fin_start.assign(n + 1, 0);
   for (int i = 0; i < n; ++i) {
     const HwLayer& l = layers[i];
     fin_start[i + 1] = fin_start[i] + (l.kind == HwKind::kFc ? 1 : l.hout * l.wout);
   }
-  std::vector<double> fin(fin_start[n]);
+  std::vector<double>& fin = scratch.fin;
+  fin.resize(fin_start[n]);
   auto finish_at = [&](int layer, int p) { return fin[fin_start[layer] + p]; };
   auto last_finish = [&](int layer) { return layer < 0 ? 0.0 : fin[fin_start[layer + 1] - 1]; };
 
@@ -260,35 +318,13 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
         const double wrow = buf.Ns(unit * s * kp);
         const double wtop = buf.Ns(unit * s * k), wmid = buf.Ns(unit * s * s);
         const double rmid = buf.Ns(unit * s * k);
-        const int anchor = std::max(k - pad, 1);
-        const int in_layer = l.inputs[0];
-        double prev = 0;
-        for (int y = 0; y < l.hout; ++y) {
-          for (int x = 0; x < l.wout; ++x) {
-            double w, r;
-            if (x == 0) {
-              w = y == 0 ? w00 : wrow;
-              r = r_full;
-            } else {
-              w = y == 0 ? wtop : wmid;
-              r = rmid;
-            }
-            pe_write += w;
-            pe_read += r;
-            double begin = prev;
-            if (!from_input) {
-              int p;
-              if (k > 1) {
-                p = (std::min(anchor + s * y, l.hin) - 1) * l.win + std::min(anchor + s * x, l.win) - 1;
-              } else {
-                p = y * s * l.win + x * s;
-              }
-              begin = std::max(begin, finish_at(in_layer, p));
-            }
-            prev = begin + w + r + fixed;
-            *fout++ = prev;
-          }
-        }
+        const int anchor = k > 1 ? std::max(k - pad, 1) : 0;
+        Schedule(l, anchor, from_input ? nullptr : fin.data() + fin_start[l.inputs[0]],
+                 w00 + r_full + fixed, wrow + r_full + fixed, wtop + rmid + fixed,
+                 wmid + rmid + fixed, &scratch.colpos, fout);
+        const double rows_after = l.hout - 1, cols_after = l.wout - 1;
+        pe_write = w00 + rows_after * wrow + cols_after * wtop + rows_after * cols_after * wmid;
+        pe_read = l.hout * (r_full + cols_after * rmid);
         busy = pe_write + pe_read + fixed * pixels;
       }
       lat[kLp(LatencyPart::kBuffer)] = pe_write + pe_read + (tile_write + tile_read) * pixels;
@@ -334,28 +370,12 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
       const double fixed = op_ns + out_write + out_read + merge + transfer;
       const double w00 = buf.Ns(ch * k * k), wrow = buf.Ns(ch * s * k), wmid = buf.Ns(ch * s * s);
       const double r_full = buf.Ns(ch * k * k), rmid = buf.Ns(ch * s * k);
-      const int anchor = std::max(k, 1);
-      double pe_write = 0, pe_read = 0, prev = 0;
-      const int in_layer = l.inputs[0];
-      for (int y = 0; y < l.hout; ++y) {
-        for (int x = 0; x < l.wout; ++x) {
-          double w, r;
-          if (x == 0) {
-            w = y == 0 ? w00 : wrow;
-            r = r_full;
-          } else {
-            w = wmid;
-            r = rmid;
-          }
-          pe_write += w;
-          pe_read += r;
-          const int p =
-              (std::min(anchor + s * y, l.hin) - 1) * l.win + std::min(anchor + s * x, l.win) - 1;
-          const double begin = std::max(prev, in_layer < 0 ? 0.0 : finish_at(in_layer, p));
-          prev = begin + w + r + fixed;
-          *fout++ = prev;
-        }
-      }
+      Schedule(l, std::max(k, 1), l.inputs[0] < 0 ? nullptr : fin.data() + fin_start[l.inputs[0]],
+               w00 + r_full + fixed, wrow + r_full + fixed, wmid + rmid + fixed,
+               wmid + rmid + fixed, &scratch.colpos, fout);
+      const double rows_after = l.hout - 1, cols_after = l.wout - 1;
+      const double pe_write = w00 + rows_after * wrow + (cols_after + rows_after * cols_after) * wmid;
+      const double pe_read = l.hout * (r_full + cols_after * rmid);
       busy = pe_write + pe_read + fixed * pixels;
       lat[kLp(LatencyPart::kBuffer)] = pe_write + pe_read + (out_write + out_read) * pixels;
       lat[kLp(LatencyPart::kPooling)] = op_ns * pixels;
