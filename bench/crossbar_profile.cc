@@ -37,6 +37,7 @@ BENCHMARK_TEMPLATE(BM_EstimateB06, imc::Mnsim2)->Unit(benchmark::kMicrosecond);
 BENCHMARK_TEMPLATE(BM_EstimateB06, imc::Mnsim2_2024a)->Unit(benchmark::kMicrosecond);
 BENCHMARK_TEMPLATE(BM_EstimateB06, imc::Mnsim2Xbar128)->Unit(benchmark::kMicrosecond);
 BENCHMARK_TEMPLATE(BM_EstimateB06, imc::Mnsim2Physical)->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_EstimateB06, imc::Neurosim14)->Unit(benchmark::kMicrosecond);
 
 void BM_EstimateB06ByName(benchmark::State& state) {
   const arch::Graph& g = B06();
