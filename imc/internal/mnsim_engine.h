@@ -26,7 +26,9 @@ struct MnsimMapping {
 void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
               std::vector<MnsimMapping>* mapping);
 
-NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph);
+// `compress` (the default) records periodic schedule rows as shifts of earlier rows instead of
+// recomputing every output; false runs the plain per-output recurrence (tests compare the two).
+NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, bool compress = true);
 
 }  // namespace imcnas::imc::internal
 

@@ -1,5 +1,7 @@
 // The public API of imc/: names, errors, JSON, determinism, the presets' mechanisms.
 #include <algorithm>
+#include <cmath>
+#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -163,6 +165,45 @@ TEST(EstimateTest, PresetConstantsRecordTheHardware) {
   EXPECT_EQ(j["pe"]["adcs"], 128);
   EXPECT_EQ(PresetConstantsByName("mnsim2_xbar64")["crossbar"]["rows"], 64);
   EXPECT_EQ(PresetConstantsByName("mnsim2_2024a")["pe"]["dacs"], 256);
+}
+
+// The compressed schedule (periodic rows recorded as shifts) equals the plain per-output
+// recurrence on random networks of the search space.
+TEST(EstimateTest, CompressedScheduleMatchesPerOutputRecurrence) {
+  std::mt19937 rng(20240605);
+  const char* kinds[] = {"VGG", "MVGG", "RES"};
+  const int channels[] = {8, 16, 32, 64, 128, 256};
+  int checked = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const int depth = 1 + static_cast<int>(rng() % 7);
+    std::string blocks;
+    for (int b = 0; b < depth; ++b) {
+      blocks += std::string(b ? ", " : "") + "[\"" + kinds[rng() % 3] + "\", " +
+                std::to_string(channels[rng() % 6]) + "]";
+    }
+    const bool mnist = rng() % 4 == 0;
+    const arch::Graph g = Parse(std::string(R"({"input": )") +
+                                (mnist ? "[28, 28, 1]" : "[32, 32, 3]") +
+                                R"(, "classes": 10, "blocks": [)" + blocks + "]}");
+    const auto& c = internal::MnsimTables<Mnsim2>::kConstants;
+    NetworkCost fast, plain;
+    try {
+      fast = internal::EstimateMnsim(c, g, true);
+    } catch (const std::invalid_argument&) {
+      continue;  // too large for the chip
+    }
+    plain = internal::EstimateMnsim(c, g, false);
+    ASSERT_EQ(fast.layers.size(), plain.layers.size());
+    EXPECT_NEAR(fast.latency_ns, plain.latency_ns, 1e-9 * plain.latency_ns) << blocks;
+    for (size_t i = 0; i < plain.layers.size(); ++i) {
+      EXPECT_NEAR(fast.layers[i].finish_ns, plain.layers[i].finish_ns,
+                  1e-9 * plain.layers[i].finish_ns)
+          << blocks << " layer " << i;
+    }
+    EXPECT_EQ(fast.energy_pj, plain.energy_pj);
+    ++checked;
+  }
+  EXPECT_GE(checked, 40);
 }
 
 // Compile-time checks on the presets.
