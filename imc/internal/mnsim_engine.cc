@@ -169,19 +169,44 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
       row[0] = prev += first;
       for (int x = 1; x < w; ++x) row[x] = prev += rest;
     } else if (n_in == 1) {
+      // prev_x = max(prev_{x-1}, v_x) + rest is a max-plus scan; with a_x = prev_x - x * rest it
+      // becomes a prefix maximum a_x = max(a_{x-1}, v_x - (x - 1) * rest), computed in four
+      // interleaved chains (independent, so they overlap in the pipeline) and then joined.
       const double* g = src[0];
       const int* cp = in[0].colpos;
       const double off = src_off[0];
-      bool b = false;
-      double v = g[cp[0]] + off;
-      b = v > prev;
-      prev = std::max(prev, v) + first;
+      const double v0 = g[cp[0]] + off;
+      bool b = v0 > prev;
+      prev = std::max(prev, v0) + first;
       row[0] = prev;
-      for (int x = 1; x < w; ++x) {
-        v = g[cp[x]] + off;
-        b |= v > prev;
-        prev = std::max(prev, v) + rest;
-        row[x] = prev;
+      const int m = w - 1;  // outputs 1..w-1
+      if (m > 0) {
+        double* a = row + 1;  // a[k] for output k + 1, in place
+        for (int k = 0; k < m; ++k) a[k] = g[cp[k + 1]] + off - k * rest;
+        // Bindings: the input sets the start of output k+1 iff it exceeds the running maximum.
+        const int seg = (m + 3) / 4;
+        double run[4];
+        for (int q = 0; q < 4; ++q) run[q] = -1e300;
+        for (int k = 0; k < seg; ++k) {
+          for (int q = 0; q < 4; ++q) {
+            const int idx = q * seg + k;
+            if (idx < m) a[idx] = run[q] = std::max(run[q], a[idx]);
+          }
+        }
+        double carry = prev;  // a_0 = prev_0
+        for (int q = 0; q < 4; ++q) {
+          const int lo = q * seg, hi = std::min(m, lo + seg);
+          if (lo >= hi) break;
+          b |= a[lo] > carry;
+          for (int k = lo; k < hi; ++k) {
+            const double joined = std::max(carry, a[k]);
+            b |= k > lo && a[k] > std::max(carry, a[k - 1]);
+            a[k] = joined;
+          }
+          carry = a[hi - 1];
+        }
+        for (int k = 0; k < m; ++k) a[k] += (k + 1) * rest;
+        prev = a[m - 1];
       }
       bind[0] = b;
     } else {
