@@ -204,6 +204,23 @@ TEST(EstimateTest, CompressedScheduleMatchesPerOutputRecurrence) {
     ++checked;
   }
   EXPECT_GE(checked, 40);
+  // Explicit layer lists: strides, larger and 1x1 kernels, odd pools, non-square inputs.
+  for (const char* json : {
+           R"({"input": [32, 32, 3], "classes": 10, "layers": [["conv", 5, 32, 2], ["pool", 3],
+               ["conv", 1, 64, 1], ["conv", 3, 64, 2], ["fc", 100], ["fc", 10]]})",
+           R"({"input": [40, 24, 3], "classes": 7, "layers": [["conv", 3, 16, 1], ["pool", 2],
+               ["conv", 3, 300, 1], ["pool", 2], ["fc", 7]]})",
+           R"({"input": [28, 28, 1], "classes": 10, "blocks": [["RES", 16], ["RES", 16],
+               ["VGG", 32], ["VGG", 32], ["VGG", 32], ["MVGG", 64]]})"}) {
+    const arch::Graph g = Parse(json);
+    const auto& c = internal::MnsimTables<Mnsim2>::kConstants;
+    const NetworkCost fast = internal::EstimateMnsim(c, g, true);
+    const NetworkCost plain = internal::EstimateMnsim(c, g, false);
+    EXPECT_NEAR(fast.latency_ns, plain.latency_ns, 1e-9 * plain.latency_ns) << json;
+    EXPECT_GT(plain.latency_ns, 0.0);
+    EXPECT_NO_THROW(Estimate<Neurosim14>(g));
+    EXPECT_NO_THROW(Estimate<Mnsim2Physical>(g));
+  }
 }
 
 // Compile-time checks on the presets.
