@@ -472,6 +472,8 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
         pe_read = l.hout * (r_full + cols_after * rmid);
         busy = pe_write + pe_read + fixed * pixels;
       }
+      // MNSIM departure (reproduced): the tile output-buffer read appears both here and in the
+      // merge time below, as MNSIM reports it.
       lat[kLp(LatencyPart::kBuffer)] = pe_write + pe_read + (tile_write + tile_read) * pixels;
       lat[kLp(LatencyPart::kCompute)] = compute * pixels;
       lat[kLp(LatencyPart::kDigital)] = digital * pixels;
@@ -479,6 +481,8 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
       lat[kLp(LatencyPart::kInterTile)] = (merge + transfer) * pixels;
 
       // Energy (nJ): component power x the time it is active, as MNSIM computes it.
+      // MNSIM departure (reproduced): every converter of every PE of the layer is charged for the
+      // whole activation time, including the row and column rounds it sits idle in.
       const double adc_count = m.pes * static_cast<double>(CeilDiv(m.cols, c.cols_per_adc));
       const double dac_count = m.pes * static_cast<double>(CeilDiv(m.rows, c.rows_per_dac));
       const double cycles = static_cast<double>(mt) * pixels;
