@@ -70,7 +70,8 @@ struct Extent {
   int Farthest(TilePosition p) const {
     if (empty) return 0;
     const int sum = p.row + p.col, diff = p.row - p.col;
-    return std::max(std::max(max_sum - sum, sum - min_sum), std::max(max_diff - diff, diff - min_diff));
+    return std::max(std::max(max_sum - sum, sum - min_sum),
+                    std::max(max_diff - diff, diff - min_diff));
   }
 };
 
@@ -105,16 +106,14 @@ struct ScheduleInput {
   const RowRef* rows = nullptr;
   int anchor = 0, stride = 1, in_h = 1, in_w = 1;
   const int* colpos = nullptr;
-  int Row(int y) const {
-    return anchor > 0 ? std::min(anchor + stride * y, in_h) - 1 : y * stride;
-  }
+  int Row(int y) const { return anchor > 0 ? std::min(anchor + stride * y, in_h) - 1 : y * stride; }
 };
 
 void FillColumns(ScheduleInput* in, int w, std::vector<int>* colpos) {
   colpos->resize(w);
   for (int x = 0; x < w; ++x) {
-    (*colpos)[x] = in->anchor > 0 ? std::min(in->anchor + in->stride * x, in->in_w) - 1
-                                  : x * in->stride;
+    (*colpos)[x] =
+        in->anchor > 0 ? std::min(in->anchor + in->stride * x, in->in_w) - 1 : x * in->stride;
   }
   in->colpos = colpos->data();
 }
@@ -415,7 +414,8 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
     double busy = 0;
 
     if (l.kind == HwKind::kConv || l.kind == HwKind::kFc) {
-      lc.weight_rows = static_cast<long long>(l.cin) * (l.kind == HwKind::kConv ? l.kernel * l.kernel : 1);
+      lc.weight_rows =
+          static_cast<long long>(l.cin) * (l.kind == HwKind::kConv ? l.kernel * l.kernel : 1);
       lc.weight_cols = l.cout;
       lc.crossbars = m.pes * c.polarity;
       lc.utilisation = static_cast<double>(lc.weight_rows) * l.cout * c.weight_slices /
@@ -425,21 +425,21 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
       const int mt = c.input_cycles * rg * cg;  // crossbar activations per output
       const double compute = mt * (c.dac_ns + c.adc_ns + c.xbar_read_ns);
       const int merge_level = CeilLog2(m.max_pe);
-      const double digital = rg * cg * c.digital_period_ns      // input register write
-                             + mt * c.digital_period_ns         // input register read
-                             + mt * c.digital_period_ns         // shift-and-add
-                             + mt * (c.decoder_ns + c.mux_ns)   // input demux, output mux
-                             + cg * c.digital_period_ns         // output register
+      const double digital = rg * cg * c.digital_period_ns         // input register write
+                             + mt * c.digital_period_ns            // input register read
+                             + mt * c.digital_period_ns            // shift-and-add
+                             + mt * (c.decoder_ns + c.mux_ns)      // input demux, output mux
+                             + cg * c.digital_period_ns            // output register
                              + merge_level * c.digital_period_ns;  // joint module (adder tree)
       const double intra =
           (total_level * (c.adc_bits + merge_level) - merge_level * (merge_level + 1) / 2.0) *
           m.cols / c.intra_tile_bits_per_ns;
-      const double tile_write = buf.Ns((c.adc_bits + merge_level) * static_cast<double>(m.cols) * m.max_pe);
+      const double tile_write =
+          buf.Ns((c.adc_bits + merge_level) * static_cast<double>(m.cols) * m.max_pe);
       const double tile_read = buf.Ns(static_cast<double>(m.cols) * act * m.max_pe);
-      const double merge =
-          tile_read + dist[i].in_layer * (c.digital_period_ns +
-                                          m.cols * static_cast<double>(m.max_pe) * act /
-                                              c.inter_tile_bits_per_ns);
+      const double merge = tile_read + dist[i].in_layer * (c.digital_period_ns +
+                                                           m.cols * static_cast<double>(m.max_pe) *
+                                                               act / c.inter_tile_bits_per_ns);
       const double transfer = dist[i].trans_layer * l.cout * act / c.inter_tile_bits_per_ns;
       const double fixed = compute + digital + intra + tile_write + merge + transfer;
       double pe_read = 0, pe_write = 0;
@@ -456,7 +456,7 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
       } else {
         const int k = l.kernel, s = l.stride, pad = l.padding;
         const double unit = static_cast<double>(m.rows) / (k * k) * act;  // one position, all
-        const double kp = std::max(k - pad, 0);                          // channels of a PE
+        const double kp = std::max(k - pad, 0);                           // channels of a PE
         // Line-buffer traffic per output in MNSIM's mode 1 (fill kernel by kernel).
         const double w00 = buf.Ns(unit * kp * kp), r_full = buf.Ns(m.rows * act);
         const double wrow = buf.Ns(unit * s * kp);
@@ -466,7 +466,8 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
         ScheduleInput in;
         if (!from_input) in = input_of(0, l.inputs[0], anchor, s, l.wout);
         ScheduleRows(l.hout, l.wout, &in, from_input ? 0 : 1, w00 + r_full + fixed,
-                     wrow + r_full + fixed, wtop + rmid + fixed, wmid + rmid + fixed, compress, &pool, rout);
+                     wrow + r_full + fixed, wtop + rmid + fixed, wmid + rmid + fixed, compress,
+                     &pool, rout);
         const double rows_after = l.hout - 1, cols_after = l.wout - 1;
         pe_write = w00 + rows_after * wrow + cols_after * wtop + rows_after * cols_after * wmid;
         pe_read = l.hout * (r_full + cols_after * rmid);
@@ -494,25 +495,25 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
       // MNSIM charges the buffer power of every PE input buffer and tile output buffer of the
       // layer for the whole buffer busy time.
       const double buffers = m.pes + m.tiles;
-      en[kEp(EnergyPart::kBufferRead)] =
-          c.buffer_read_w * buffers * (pe_read + tile_read * pixels);
+      en[kEp(EnergyPart::kBufferRead)] = c.buffer_read_w * buffers * (pe_read + tile_read * pixels);
       en[kEp(EnergyPart::kBufferWrite)] =
           c.buffer_write_w * buffers * (pe_write + tile_write * pixels);
-      en[kEp(EnergyPart::kDigital)] =
-          c.joint_nj * m.pes * m.cols * pixels + c.shiftreg_nj * m.pes * m.cols * cycles +
-          c.input_path_nj * m.pes * m.rows * cycles;
+      en[kEp(EnergyPart::kDigital)] = c.joint_nj * m.pes * m.cols * pixels +
+                                      c.shiftreg_nj * m.pes * m.cols * cycles +
+                                      c.input_path_nj * m.pes * m.rows * cycles;
     } else if (l.kind == HwKind::kDummyPool) {
       // Forwards the input: only the transfer to its consumers (no energy).
       const double transfer = dist[i].trans_layer * l.cout * act / c.inter_tile_bits_per_ns;
-      ScheduleRows(l.hout, l.wout, nullptr, 0, transfer, transfer, transfer, transfer, compress, &pool, rout);
+      ScheduleRows(l.hout, l.wout, nullptr, 0, transfer, transfer, transfer, transfer, compress,
+                   &pool, rout);
       lat[kLp(LatencyPart::kInterTile)] = transfer * pixels;
       busy = transfer * pixels;
     } else if (IsPool(l.kind)) {
       const int k = l.kernel, s = l.stride;
       const double ch = l.cin * act;
       const double out_write = buf.Ns(l.cin * act), out_read = out_write;
-      const double op_ns = CeilDiv(l.cin, c.pooling_lanes) *
-                           CeilDiv(k * k, c.pooling_window) * c.pooling_op_ns;
+      const double op_ns =
+          CeilDiv(l.cin, c.pooling_lanes) * CeilDiv(k * k, c.pooling_window) * c.pooling_op_ns;
       const double merge = out_read;
       const double transfer = dist[i].trans_layer * l.cout * act / c.inter_tile_bits_per_ns;
       const double fixed = op_ns + out_write + out_read + merge + transfer;
@@ -522,9 +523,11 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
       const bool pool_from_input = l.inputs[0] < 0;
       if (!pool_from_input) in = input_of(0, l.inputs[0], std::max(k, 1), s, l.wout);
       ScheduleRows(l.hout, l.wout, &in, pool_from_input ? 0 : 1, w00 + r_full + fixed,
-                   wrow + r_full + fixed, wmid + rmid + fixed, wmid + rmid + fixed, compress, &pool, rout);
+                   wrow + r_full + fixed, wmid + rmid + fixed, wmid + rmid + fixed, compress, &pool,
+                   rout);
       const double rows_after = l.hout - 1, cols_after = l.wout - 1;
-      const double pe_write = w00 + rows_after * wrow + (cols_after + rows_after * cols_after) * wmid;
+      const double pe_write =
+          w00 + rows_after * wrow + (cols_after + rows_after * cols_after) * wmid;
       const double pe_read = l.hout * (r_full + cols_after * rmid);
       busy = pe_write + pe_read + fixed * pixels;
       lat[kLp(LatencyPart::kBuffer)] = pe_write + pe_read + (out_write + out_read) * pixels;
@@ -555,7 +558,8 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
     }
 
     double input_finish = 0;
-    for (int k = 0; k < l.n_inputs; ++k) input_finish = std::max(input_finish, last_finish(l.inputs[k]));
+    for (int k = 0; k < l.n_inputs; ++k)
+      input_finish = std::max(input_finish, last_finish(l.inputs[k]));
     lc.finish_ns = last_finish(i);
     lc.latency_ns = lc.finish_ns - input_finish;
     lc.busy_ns = busy;
@@ -587,7 +591,8 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
     net.area_um2 += lc.area_um2;
     net.tiles += lc.tiles;
     net.crossbars += lc.crossbars;
-    for (int k = 0; k < kLatencyParts; ++k) net.latency_breakdown_ns[k] += lc.latency_breakdown_ns[k];
+    for (int k = 0; k < kLatencyParts; ++k)
+      net.latency_breakdown_ns[k] += lc.latency_breakdown_ns[k];
     for (int k = 0; k < kEnergyParts; ++k) net.energy_breakdown_pj[k] += lc.energy_breakdown_pj[k];
     for (int k = 0; k < kAreaParts; ++k) net.area_breakdown_um2[k] += lc.area_breakdown_um2[k];
   }

@@ -133,7 +133,8 @@ NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& grap
     net.energy_pj += l.energy_pj;
     net.area_um2 += l.area_um2;
     net.crossbars += l.crossbars;
-    for (int k = 0; k < kLatencyParts; ++k) net.latency_breakdown_ns[k] += l.latency_breakdown_ns[k];
+    for (int k = 0; k < kLatencyParts; ++k)
+      net.latency_breakdown_ns[k] += l.latency_breakdown_ns[k];
     for (int k = 0; k < kEnergyParts; ++k) net.energy_breakdown_pj[k] += l.energy_breakdown_pj[k];
     for (int k = 0; k < kAreaParts; ++k) net.area_breakdown_um2[k] += l.area_breakdown_um2[k];
   }

@@ -130,14 +130,14 @@ TEST(EstimateTest, PhysicalPresetDropsMnsimDepartures) {
 TEST(EstimateTest, NetworkTooLargeForTheChipThrows) {
   // VGG-8 at 64x64 crossbars does not fit 64x64 tiles (MNSIM fails the same way).
   EXPECT_THROW(Estimate<Mnsim2Xbar64>(Net("vgg8")), std::invalid_argument);
-  const arch::Graph huge = Parse(
-      R"({"input": [32, 32, 3], "classes": 10, "blocks": [["VGG", 2048], ["VGG", 4096]]})");
+  const arch::Graph huge =
+      Parse(R"({"input": [32, 32, 3], "classes": 10, "blocks": [["VGG", 2048], ["VGG", 4096]]})");
   EXPECT_THROW(Estimate<Mnsim2>(huge), std::invalid_argument);
 }
 
 TEST(EstimateTest, LargeKernelThatDoesNotFitThrows) {
-  const arch::Graph g = Parse(
-      R"({"input": [32, 32, 3], "classes": 10, "layers": [["conv", 15, 8, 1], ["fc", 10]]})");
+  const arch::Graph g =
+      Parse(R"({"input": [32, 32, 3], "classes": 10, "layers": [["conv", 15, 8, 1], ["fc", 10]]})");
   EXPECT_THROW(Estimate<Mnsim2Xbar64>(g), std::invalid_argument);
   EXPECT_NO_THROW(Estimate<Mnsim2>(g));
 }
@@ -182,9 +182,9 @@ TEST(EstimateTest, CompressedScheduleMatchesPerOutputRecurrence) {
                 std::to_string(channels[rng() % 6]) + "]";
     }
     const bool mnist = rng() % 4 == 0;
-    const arch::Graph g = Parse(std::string(R"({"input": )") +
-                                (mnist ? "[28, 28, 1]" : "[32, 32, 3]") +
-                                R"(, "classes": 10, "blocks": [)" + blocks + "]}");
+    const arch::Graph g =
+        Parse(std::string(R"({"input": )") + (mnist ? "[28, 28, 1]" : "[32, 32, 3]") +
+              R"(, "classes": 10, "blocks": [)" + blocks + "]}");
     const auto& c = internal::MnsimTables<Mnsim2>::kConstants;
     NetworkCost fast, plain;
     try {
