@@ -5,6 +5,7 @@
 #ifndef IMCNAS_DATASETS_CIFAR_H_
 #define IMCNAS_DATASETS_CIFAR_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,6 +27,17 @@ enum class Cifar100Labels { kFine, kCoarse };
 ImageSet ParseCifar10(const std::vector<std::uint8_t>& bytes, const std::string& name);
 ImageSet ParseCifar100(const std::vector<std::uint8_t>& bytes, const std::string& name,
                        Cifar100Labels labels);
+
+// Lower level, for a loader that places several files into one ImageSet without copying.
+enum class CifarFormat { kCifar10, kCifar100Fine, kCifar100Coarse };
+int CifarClasses(CifarFormat format);  // 10, 100, 20
+// Checks that `bytes` is a non-empty whole number of records with labels in range; returns the
+// record count. Throws DatasetError naming `name` otherwise.
+std::size_t CheckCifarRecords(const std::uint8_t* bytes, std::size_t size,
+                              const std::string& name, CifarFormat format);
+// Decodes checked bytes: pixels gets count x 32 x 32 x 3 bytes, labels count values.
+void DecodeCifarRecords(const std::uint8_t* bytes, std::size_t size, CifarFormat format,
+                        std::uint8_t* pixels, std::int32_t* labels);
 
 // One CIFAR-10 batch file of any whole number of records (the official ones hold 10,000).
 ImageSet ReadCifar10Batch(const std::string& path);

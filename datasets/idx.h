@@ -4,6 +4,7 @@
 #ifndef IMCNAS_DATASETS_IDX_H_
 #define IMCNAS_DATASETS_IDX_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ struct IdxImages {
 
 // Parse an in-memory IDX file; `name` only labels errors. Throws DatasetError on a wrong magic
 // number, a header that disagrees with the byte count, or an empty/truncated buffer.
+IdxImages ParseIdxImages(const std::uint8_t* data, std::size_t size, const std::string& name);
+std::vector<std::int32_t> ParseIdxLabels(const std::uint8_t* data, std::size_t size,
+                                         const std::string& name);
 IdxImages ParseIdxImages(const std::vector<std::uint8_t>& bytes, const std::string& name);
 std::vector<std::int32_t> ParseIdxLabels(const std::vector<std::uint8_t>& bytes,
                                          const std::string& name);

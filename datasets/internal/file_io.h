@@ -14,6 +14,35 @@ namespace imcnas::datasets::internal {
 // or truncated gzip stream. An empty file is returned as empty (the parsers reject it).
 std::vector<std::uint8_t> ReadFileBytes(const std::string& path);
 
+// A file's bytes, memory-mapped read-only when raw (no copy: the decoders read the page cache
+// directly), or inflated into memory when the path ends in ".gz". Errors as ReadFileBytes.
+// (A file truncated by another process while mapped would fault; data files are replaced by
+// rename, tools/setup.sh does so, which leaves an open mapping intact.)
+class FileContents {
+ public:
+  static FileContents Open(const std::string& path);
+  FileContents() = default;
+  FileContents(FileContents&& other) noexcept;
+  FileContents& operator=(FileContents&& other) noexcept;
+  FileContents(const FileContents&) = delete;
+  FileContents& operator=(const FileContents&) = delete;
+  ~FileContents();
+  const std::uint8_t* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  void Release();
+
+ private:
+  const std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+  void* map_ = nullptr;  // non-null: munmap(map_, size_) on release
+  std::vector<std::uint8_t> buffer_;
+};
+
+// Asks the kernel for transparent huge pages on the untouched memory [p, p + n): first-touch
+// page faults otherwise dominate filling a fresh 150 MB buffer. Call after reserve(), before
+// writing. Best effort.
+void AdviseHugePages(void* p, std::size_t n);
+
 // True if `path` exists (any type).
 bool PathExists(const std::string& path);
 
