@@ -1,6 +1,9 @@
 // bazel run //datasets:inspect -- --dataset NAME --data_dir DIR
 // Loads a data set through the registry and prints its split sizes, per-class counts, checksum
 // status and load time. Exit status: 0 fine, 1 the data is bad or missing, 2 bad flags.
+// bazel run //datasets:inspect -- --cifar10_batch FILE
+// Decodes one CIFAR-10 batch file of any whole number of records (e.g. an excerpt) and prints
+// its record count, sha256, per-class counts and first labels.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -12,6 +15,8 @@
 
 #include <cxxopts.hpp>
 
+#include "datasets/cifar.h"
+#include "datasets/internal/file_io.h"
 #include "datasets/registry.h"
 #include "datasets/split.h"
 
@@ -38,6 +43,37 @@ std::vector<std::size_t> CountClasses(const std::vector<std::int32_t>& labels,
   return counts;
 }
 
+// `bazel run` starts us in the runfiles tree; relative paths mean the caller's directory.
+std::string Resolve(const std::string& path) {
+  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
+  if (cwd == nullptr || path.empty() || path[0] == '/') return path;
+  return std::string(cwd) + "/" + path;
+}
+
+int InspectCifar10Batch(const std::string& path) {
+  const auto start = std::chrono::steady_clock::now();
+  const imcnas::datasets::ImageSet set = imcnas::datasets::ReadCifar10Batch(path);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto bytes = imcnas::datasets::internal::ReadFileBytes(path);
+  std::printf("file        %s\n", path.c_str());
+  std::printf("sha256      %s\n",
+              imcnas::datasets::internal::Sha256Hex(bytes.data(), bytes.size()).c_str());
+  std::printf("records     %zu (%dx%dx%d), read in %.3f s\n", set.size(), set.height, set.width,
+              set.channels, seconds);
+  std::printf("first labels");
+  for (std::size_t i = 0; i < set.size() && i < 10; ++i) {
+    std::printf("%s%d", i == 0 ? " " : ", ", set.labels[i]);
+  }
+  std::printf("\n");
+  const auto counts = CountClasses(set.labels, nullptr, set.classes);
+  const auto& names = imcnas::datasets::FindDataset("cifar10").class_names;
+  for (int c = 0; c < set.classes; ++c) {
+    std::printf("%5d  %-12s %8zu\n", c, names[c].c_str(), counts[c]);
+  }
+  return 0;
+}
+
 int Run(int argc, char** argv) {
   cxxopts::Options options("inspect", "Load an imcnas data set and report what was loaded.");
   options.add_options()
@@ -48,6 +84,8 @@ int Run(int argc, char** argv) {
       ("validation_size", "validation images held out of the training set (default: the "
        "registry's)", cxxopts::value<std::int64_t>())
       ("seed", "seed of the stratified split", cxxopts::value<std::uint64_t>()->default_value("0"))
+      ("cifar10_batch", "instead: decode this one CIFAR-10 batch file and print its labels",
+       cxxopts::value<std::string>())
       ("h,help", "this text");
   cxxopts::ParseResult flags;
   try {
@@ -65,18 +103,20 @@ int Run(int argc, char** argv) {
               << "' (flags take the form --name value)\n";
     return 2;
   }
+  if (flags.count("cifar10_batch") != 0) {
+    if (flags.count("dataset") != 0 || flags.count("data_dir") != 0) {
+      std::cerr << "inspect: --cifar10_batch does not combine with --dataset/--data_dir\n";
+      return 2;
+    }
+    return InspectCifar10Batch(Resolve(flags["cifar10_batch"].as<std::string>()));
+  }
   if (flags.count("dataset") == 0 || flags.count("data_dir") == 0) {
     std::cerr << "inspect: --dataset and --data_dir are required (data sets: " << KnownList()
               << ")\n";
     return 2;
   }
   const std::string name = flags["dataset"].as<std::string>();
-  std::string data_dir = flags["data_dir"].as<std::string>();
-  // `bazel run` starts us in the runfiles tree; relative paths mean the caller's directory.
-  if (const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
-      cwd != nullptr && !data_dir.empty() && data_dir[0] != '/') {
-    data_dir = std::string(cwd) + "/" + data_dir;
-  }
+  const std::string data_dir = Resolve(flags["data_dir"].as<std::string>());
   const imcnas::datasets::DatasetSpec* spec = nullptr;
   try {
     spec = &imcnas::datasets::FindDataset(name);

@@ -243,7 +243,32 @@ std::vector<std::string> KnownDatasets() {
 
 LoadedDataset LoadDataset(const std::string& name, const std::string& data_dir,
                           const LoadOptions& options) {
-  const DatasetSpec& spec = FindDataset(name);
+  return LoadDataset(FindDataset(name), data_dir, options);
+}
+
+LoadedDataset LoadDataset(const DatasetSpec& spec, const std::string& data_dir,
+                          const LoadOptions& options) {
+  if (spec.format == FileFormat::kIdx ? spec.train_files.size() != 2 || spec.test_files.size() != 2
+                                      : spec.train_files.empty() || spec.test_files.empty()) {
+    throw DatasetError(spec.name + ": malformed spec (IDX sets need an image and a label file "
+                       "per split, CIFAR sets at least one file per split)");
+  }
+  if (spec.format != FileFormat::kIdx &&
+      (spec.train_size % spec.train_files.size() != 0 ||
+       spec.test_size % spec.test_files.size() != 0)) {
+    throw DatasetError(spec.name + ": malformed spec (a split size is not divisible by its file "
+                       "count)");
+  }
+  const bool cifar_shape = spec.height == kCifarSide && spec.width == kCifarSide &&
+                           spec.channels == kCifarChannels &&
+                           spec.classes == CifarClasses(ToCifarFormat(spec.format));
+  if ((spec.format == FileFormat::kIdx ? spec.channels != 1 || spec.classes < 1 ||
+                                             spec.classes > 256
+                                       : !cifar_shape) ||
+      spec.class_names.size() != static_cast<std::size_t>(spec.classes)) {
+    throw DatasetError(spec.name + ": malformed spec (shape, classes or class names do not fit "
+                       "the file format)");
+  }
   if (data_dir.empty()) throw DatasetError("no data directory given");
   if (!IsDirectory(data_dir)) {
     throw DatasetError(data_dir + ": data directory " +

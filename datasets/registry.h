@@ -74,6 +74,10 @@ struct LoadedDataset {
 // wrong count, or a sha256 mismatch of a file whose official sum is known).
 LoadedDataset LoadDataset(const std::string& name, const std::string& data_dir,
                           const LoadOptions& options = {});
+// The same for a spec outside the registry (a user's own set, or a test's small one); the
+// result points at `spec`, which must outlive it.
+LoadedDataset LoadDataset(const DatasetSpec& spec, const std::string& data_dir,
+                          const LoadOptions& options = {});
 
 }  // namespace imcnas::datasets
 
