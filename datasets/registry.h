@@ -45,6 +45,7 @@ struct LoadOptions {
   // Reuse sums cached under cache_dir, keyed by path, size, mtime, ctime and inode, so an
   // unchanged file is not hashed again. Empty cache_dir: $IMCNAS_CACHE_DIR, else
   // $XDG_CACHE_HOME/imcnas, else $HOME/.cache/imcnas; an unwritable cache is silently skipped.
+  // Files changed less than a second ago are always hashed (time stamps are coarse).
   bool use_checksum_cache = true;
   std::string cache_dir;
 };

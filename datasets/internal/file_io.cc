@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -213,6 +214,12 @@ std::string Sha256Cache::StatKey(const std::string& path) const {
   if (realpath(path.c_str(), resolved) == nullptr) return "";
   struct stat st;
   if (stat(resolved, &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  // File times have coarse granularity (a few ms): a file changed within the last second could
+  // be rewritten again with the same times and size, so it is never looked up or cached.
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  auto ns = [](const timespec& t) { return std::int64_t{t.tv_sec} * 1000000000 + t.tv_nsec; };
+  if (ns(now) - ns(st.st_mtim) < 1000000000 || ns(now) - ns(st.st_ctim) < 1000000000) return "";
   std::ostringstream key;
   key << resolved << '\n'
       << st.st_dev << ' ' << st.st_ino << ' ' << st.st_size << ' ' << st.st_mtim.tv_sec << '.'
