@@ -30,8 +30,8 @@ class BatchIterator {
 
   // Order (a permutation of `indices` if shuffle, else as given) and each image's crop offset
   // and flip depend only on (seed, epoch, position in the epoch): counter-based, no state is
-  // carried between epochs, and the thread count does not matter. The constructor starts
-  // epoch 0.
+  // carried between epochs, and neither the thread count nor the batch size changes the
+  // stream of images. The constructor starts epoch 0.
   void StartEpoch(int epoch);
   // Fills up to batch_size images into images_nchw (batch_size x C x H x W floats) and their
   // labels; returns how many, 0 at the end of the epoch (the last batch may be short).

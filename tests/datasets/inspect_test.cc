@@ -80,8 +80,9 @@ TEST(Inspect, ReportsCountsAndChecksumStatus) {
   std::vector<std::uint8_t> train_labels(60000), test_labels(10000);
   for (std::size_t i = 0; i < train_labels.size(); ++i) train_labels[i] = i % 10;
   for (std::size_t i = 0; i < test_labels.size(); ++i) test_labels[i] = (i / 1000) % 10;
-  WriteFile(dir + "/mnist/train-images-idx3-ubyte.gz", Gzip(IdxImagesFile(60000, 28, 28)));
-  WriteFile(dir + "/mnist/train-labels-idx1-ubyte", IdxLabelsFile(train_labels));
+  const Bytes train_images = IdxImagesFile(60000, 28, 28);
+  WriteFile(dir + "/mnist/train-images-idx3-ubyte", train_images);
+  WriteFile(dir + "/mnist/train-labels-idx1-ubyte.gz", Gzip(IdxLabelsFile(train_labels)));
   WriteFile(dir + "/mnist/t10k-images-idx3-ubyte", IdxImagesFile(10000, 28, 28));
   WriteFile(dir + "/mnist/t10k-labels-idx1-ubyte", IdxLabelsFile(test_labels));
   Result r = Inspect("--dataset mnist --data_dir " + dir + " --verify_checksums=false");
@@ -89,14 +90,14 @@ TEST(Inspect, ReportsCountsAndChecksumStatus) {
   EXPECT_THAT(r.output, AllOf(HasSubstr("MNIST (unverified copy)"), HasSubstr("not checked"),
                               HasSubstr("train 55000 + validation 5000"), HasSubstr("test 10000"),
                               HasSubstr("load time"),
-                              HasSubstr("train-images-idx3-ubyte.gz")));
+                              HasSubstr("train-labels-idx1-ubyte.gz")));
   EXPECT_THAT(r.output, HasSubstr("    0  0                                  5500        500     1000"));
   r = Inspect("--dataset mnist --data_dir " + dir);
   EXPECT_EQ(r.status, 1);
   EXPECT_THAT(r.output,
-              AllOf(HasSubstr(dir + "/mnist/train-images-idx3-ubyte.gz: sha256 mismatch"),
+              AllOf(HasSubstr(dir + "/mnist/train-images-idx3-ubyte: sha256 mismatch"),
                     HasSubstr("expected ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
-                    HasSubstr("got " + Sha256(IdxImagesFile(60000, 28, 28)))));
+                    HasSubstr("got " + Sha256(train_images))));
 }
 
 }  // namespace

@@ -54,8 +54,10 @@ Bytes IdxImagesFile(std::uint32_t count, std::uint32_t rows, std::uint32_t cols)
   PutBigEndian32(out, count);
   PutBigEndian32(out, rows);
   PutBigEndian32(out, cols);
+  const std::size_t image = std::size_t{rows} * cols;
+  out.resize(16 + count * image);
   for (std::size_t i = 0; i < count; ++i) {
-    for (std::size_t p = 0; p < std::size_t{rows} * cols; ++p) out.push_back(Pixel(i, p));
+    for (std::size_t p = 0; p < image; ++p) out[16 + i * image + p] = Pixel(i, p);
   }
   return out;
 }
@@ -90,7 +92,7 @@ Bytes Cifar100File(const std::vector<std::uint8_t>& coarse, const std::vector<st
 Bytes Gzip(const Bytes& raw) {
   z_stream z;
   std::memset(&z, 0, sizeof(z));
-  if (deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&z, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     throw std::runtime_error("deflateInit2");
   }
   Bytes out(deflateBound(&z, raw.size()) + 64);

@@ -260,24 +260,32 @@ TEST(BatchIterator, AugmentationIsPadCropAndFlip) {
   EXPECT_LT(flips, 140);
 }
 
-TEST(BatchIterator, SameBitsForAnyThreadCountAndFreshIterators) {
-  const ImageSet set = MakeSet(300, 32, 32, 3, 10);
-  std::vector<std::int32_t> idx(300);
+TEST(BatchIterator, SameBitsForAnyThreadCountBatchSizeAndHistory) {
+  const ImageSet set = MakeSet(700, 32, 32, 3, 10);
+  std::vector<std::int32_t> idx(700);
   std::iota(idx.begin(), idx.end(), 0);
   const Normalization norm = ComputeNormalization(set, idx);
   const int saved = omp_get_max_threads();
+  // 512 CIFAR-sized images per batch take the OpenMP path, 64 do not.
   omp_set_num_threads(1);
-  BatchIterator one(set, idx, 64, norm, kCifarAugmentation, 99, true);
+  BatchIterator one(set, idx, 512, norm, kCifarAugmentation, 99, true);
   const Epoch e1 = RunEpoch(one, 3);
   omp_set_num_threads(4);
-  BatchIterator four(set, idx, 64, norm, kCifarAugmentation, 99, true);
+  BatchIterator four(set, idx, 512, norm, kCifarAugmentation, 99, true);
   RunEpoch(four, 0);  // history must not matter
   const Epoch e4 = RunEpoch(four, 3);
+  BatchIterator small(set, idx, 64, norm, kCifarAugmentation, 99, true);
+  const Epoch e64 = RunEpoch(small, 3);
   omp_set_num_threads(saved);
   ASSERT_EQ(e1.images.size(), e4.images.size());
   EXPECT_EQ(std::memcmp(e1.images.data(), e4.images.data(), e1.images.size() * sizeof(float)), 0);
   EXPECT_EQ(e1.labels, e4.labels);
-  EXPECT_EQ(e1.counts, (std::vector<int>{64, 64, 64, 64, 44}));
+  EXPECT_EQ(e1.counts, (std::vector<int>{512, 188}));
+  // The epoch's stream depends on positions, not on how it is cut into batches.
+  ASSERT_EQ(e64.images.size(), e1.images.size());
+  EXPECT_EQ(std::memcmp(e1.images.data(), e64.images.data(), e1.images.size() * sizeof(float)),
+            0);
+  EXPECT_EQ(e64.counts.size(), 11u);
 }
 
 TEST(BatchIterator, BadArguments) {
