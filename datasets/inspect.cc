@@ -17,6 +17,7 @@
 
 #include "datasets/cifar.h"
 #include "datasets/internal/file_io.h"
+#include "datasets/normalize.h"
 #include "datasets/registry.h"
 #include "datasets/split.h"
 
@@ -66,6 +67,13 @@ int InspectCifar10Batch(const std::string& path) {
     std::printf("%s%d", i == 0 ? " " : ", ", set.labels[i]);
   }
   std::printf("\n");
+  std::vector<std::int32_t> all(set.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::int32_t>(i);
+  const imcnas::datasets::Normalization norm = imcnas::datasets::ComputeNormalization(set, all);
+  std::printf("mean (RGB)  %.6f %.6f %.6f\nstd (RGB)   %.6f %.6f %.6f\n", norm.mean[0],
+              norm.mean[1], norm.mean[2], norm.stddev[0], norm.stddev[1], norm.stddev[2]);
+  std::printf("pixel (0, y=0, x=1) RGB: %d %d %d\n", set.image(0)[3], set.image(0)[4],
+              set.image(0)[5]);
   const auto counts = CountClasses(set.labels, nullptr, set.classes);
   const auto& names = imcnas::datasets::FindDataset("cifar10").class_names;
   for (int c = 0; c < set.classes; ++c) {
