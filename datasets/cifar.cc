@@ -94,7 +94,7 @@ void DecodeCifarRecords(const std::uint8_t* bytes, std::size_t size, CifarFormat
   const std::size_t label_offset = LabelOffset(format);
   const std::int64_t count = static_cast<std::int64_t>(size / record);
   // Planes (R, G, B) to interleaved HWC; every record writes only its own output.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (count >= 1000)
   for (std::int64_t i = 0; i < count; ++i) {
     const std::uint8_t* r = bytes + i * record;
     labels[i] = r[label_offset];

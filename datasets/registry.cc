@@ -138,6 +138,11 @@ CifarFormat ToCifarFormat(FileFormat f) {
   }
 }
 
+std::size_t FileSize(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
+}
+
 bool IsDirectory(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -309,7 +314,9 @@ LoadedDataset LoadDataset(const DatasetSpec& spec, const std::string& data_dir,
                                                                : options.cache_dir)
                                   : "");
   const int n = static_cast<int>(jobs.size());
-#pragma omp parallel for schedule(dynamic, 1)
+  std::size_t total_bytes = 0;
+  for (const Job& job : jobs) total_bytes += FileSize(job.path);
+#pragma omp parallel for schedule(dynamic, 1) if (total_bytes >= (std::size_t{1} << 20))
   for (int i = 0; i < n; ++i) {
     Job& job = jobs[i];
     try {

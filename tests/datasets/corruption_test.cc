@@ -74,30 +74,30 @@ void Fuzz(const std::string& tag, const Bytes& good, const std::string& name, in
 }
 
 TEST(Corruption, IdxImages) {
-  Fuzz("idx_images", IdxImagesFile(5, 6, 7), "img", 400,
+  Fuzz("idx_images", IdxImagesFile(5, 6, 7), "img", 250,
        [](const std::string& p) { (void)ReadIdxImages(p); });
 }
 
 TEST(Corruption, IdxLabelsPaired) {
   const std::string dir = MakeTempDir("idx_pair_images");
   WriteFile(dir + "/img", IdxImagesFile(6, 3, 3));
-  Fuzz("idx_labels", IdxLabelsFile({0, 1, 2, 9, 4, 5}), "lab", 400, [&](const std::string& p) {
+  Fuzz("idx_labels", IdxLabelsFile({0, 1, 2, 9, 4, 5}), "lab", 250, [&](const std::string& p) {
     ExpectConsistent(ReadIdxImageSet(dir + "/img", p, 10), 10);
   });
 }
 
 TEST(Corruption, IdxGzip) {
-  Fuzz("idx_gz", Gzip(IdxImagesFile(8, 6, 6)), "img.gz", 400,
+  Fuzz("idx_gz", Gzip(IdxImagesFile(8, 6, 6)), "img.gz", 250,
        [](const std::string& p) { (void)ReadIdxImages(p); });
 }
 
 TEST(Corruption, Cifar10) {
-  Fuzz("cifar10", Cifar10File({1, 9, 0}), "b.bin", 300,
+  Fuzz("cifar10", Cifar10File({1, 9, 0}), "b.bin", 200,
        [](const std::string& p) { ExpectConsistent(ReadCifar10Batch(p), 10); });
 }
 
 TEST(Corruption, Cifar100) {
-  Fuzz("cifar100", Cifar100File({0, 19, 7}, {99, 3, 50}), "train.bin", 300,
+  Fuzz("cifar100", Cifar100File({0, 19, 7}, {99, 3, 50}), "train.bin", 200,
        [](const std::string& p) {
          ExpectConsistent(ReadCifar100(p, Cifar100Labels::kFine), 100);
          ExpectConsistent(ReadCifar100(p, Cifar100Labels::kCoarse), 20);
@@ -118,7 +118,7 @@ TEST(Corruption, LoadDatasetNeverPassesAPartialSet) {
   LoadOptions options;
   options.use_checksum_cache = false;
   std::mt19937_64 rng(7);
-  for (int t = 0; t < 200; ++t) {
+  for (int t = 0; t < 150; ++t) {
     const Bytes bad = Corrupt(b1, rng);
     WriteFile(data + "/c/b1", bad);
     try {
