@@ -106,6 +106,15 @@ int Run(int argc, char** argv) {
     std::cout << options.help() << "\n";
     return 0;
   }
+  for (const char* name : {"dataset", "data_dir", "cifar10_batch"}) {
+    if (flags.count(name) != 0) {
+      const std::string value = flags[name].as<std::string>();
+      if (value.empty() || value.rfind("--", 0) == 0) {
+        std::cerr << "inspect: --" << name << " needs a value\n";
+        return 2;
+      }
+    }
+  }
   if (!flags.unmatched().empty()) {
     std::cerr << "inspect: unexpected argument '" << flags.unmatched().front()
               << "' (flags take the form --name value)\n";

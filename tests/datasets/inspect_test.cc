@@ -50,6 +50,9 @@ TEST(Inspect, BadFlagsExitTwo) {
   EXPECT_THAT(r.output, HasSubstr("--validation_size -3"));
   r = Inspect("--dataset mnist --data_dir /x --seed abc");
   EXPECT_EQ(r.status, 2);
+  r = Inspect("--dataset --data_dir /x");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.output, HasSubstr("--dataset needs a value"));
   r = Inspect("--dataset mnist --data_dir /x stray");
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.output, HasSubstr("unexpected argument 'stray'"));
