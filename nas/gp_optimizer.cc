@@ -191,7 +191,8 @@ class GpOptimizer : public OptimizerBase {
             if (config_.acquisition == "ei") {
               out[i] = LogExpectedImprovement(mu, sd, best);
             } else if (config_.acquisition == "pi") {
-              out[i] = LogProbabilityOfImprovement(mu, sd, best);
+              out[i] = LogProbabilityOfImprovement(mu, sd,
+                                                   best - config_.pi_margin * gps[0].y_scale());
             } else {
               out[i] = UpperConfidenceBound(mu, sd, config_.ucb_kappa);
             }

@@ -246,6 +246,7 @@ void ValidateConfig(const OptimizerConfig& c) {
           "batch_strategy must be kriging_believer or constant_liar, got '" + c.batch_strategy +
               "'");
   Require(c.ucb_kappa >= 0, "ucb_kappa must be non-negative");
+  Require(c.pi_margin >= 0, "pi_margin must be non-negative");
   Require(c.fit_starts >= 1 && c.fit_iterations >= 0, "fit_starts >= 1, fit_iterations >= 0");
   Require(c.acquisition_samples >= 1 && c.local_search_starts >= 0 && c.local_search_steps >= 0,
           "acquisition_samples >= 1, local search settings non-negative");

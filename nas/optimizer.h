@@ -64,6 +64,9 @@ struct OptimizerConfig {
   // GP kinds.
   std::string acquisition = "ei";                  // "ei" (log EI), "ucb", "pi" (log PI)
   double ucb_kappa = 2.0;
+  // PI asks for an improvement of at least pi_margin output standard deviations (the plain
+  // "any improvement" form keeps sampling next to the incumbent).
+  double pi_margin = 0.1;
   std::string batch_strategy = "kriging_believer";  // or "constant_liar" (CL-min)
   KernelCombination kernel = KernelCombination::kProduct;
   int fit_starts = 3;       // hyperparameter fit: warm start + random starts (seeded)
