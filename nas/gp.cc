@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace imcnas::nas {
 namespace {
@@ -224,26 +225,22 @@ double GaussianProcess::Lml(const Eigen::VectorXd& theta, Eigen::VectorXd* gradi
   }
   const bool product = spec_.combination == KernelCombination::kProduct;
   const bool has_c = spec_.num_continuous > 0, has_k = spec_.num_categorical > 0;
-  const Eigen::MatrixXd xs = xc_ * u.inv_length.asDiagonal();
+  const int dc = spec_.num_continuous, dk = spec_.num_categorical;
+  // Points as columns, so one point's entries are contiguous.
+  const Eigen::MatrixXd xt = (xc_ * u.inv_length.asDiagonal()).transpose();
+  const Eigen::MatrixXi zt = xk_.transpose();
   Eigen::MatrixXd mat(n, n), gfac(n, n), ham(n, n), k(n, n);
   for (Eigen::Index j = 0; j < n; ++j) {
     for (Eigen::Index i = j; i < n; ++i) {
-      double r2 = 0.0;
-      for (int d = 0; d < spec_.num_continuous; ++d) {
-        const double dx = xs(i, d) - xs(j, d);
-        r2 += dx * dx;
-      }
+      const double r2 = has_c ? (xt.col(i) - xt.col(j)).squaredNorm() : 0.0;
       double hs = 0.0;
-      for (int c = 0; c < spec_.num_categorical; ++c) {
-        if (xk_(i, c) != xk_(j, c)) hs += u.weight[c];
-      }
-      double m, g;
-      Matern(std::sqrt(r2), &m, &g);
-      if (!has_c) m = 1.0, g = 0.0;
+      for (int c = 0; c < dk; ++c) hs += zt(c, i) != zt(c, j) ? u.weight[c] : 0.0;
+      double m = 1.0, g = 0.0;
+      if (has_c) Matern(std::sqrt(r2), &m, &g);
       const double h = has_k ? std::exp(-hs) : 1.0;
-      mat(i, j) = mat(j, i) = m;
-      gfac(i, j) = gfac(j, i) = g;
-      ham(i, j) = ham(j, i) = h;
+      mat(i, j) = m;
+      gfac(i, j) = g;
+      ham(i, j) = h;
       const double v = product ? u.s2m * m * h
                                : (has_c ? u.s2m * m : 0.0) + (has_k ? u.s2h * h : 0.0);
       k(i, j) = k(j, i) = v;
@@ -251,8 +248,8 @@ double GaussianProcess::Lml(const Eigen::VectorXd& theta, Eigen::VectorXd* gradi
   }
   k.diagonal().array() += u.noise;
   Eigen::LLT<Eigen::MatrixXd> llt(k);
-  double jitter = 0.0;
   if (llt.info() != Eigen::Success || !llt.matrixLLT().allFinite()) {
+    // The same jitter ladder as Factorise; the gradient treats the jitter as a constant.
     const double scale = k.diagonal().mean();
     bool ok = false;
     for (double j = 1e-10; j <= 1.0 && !ok; j *= 10.0) {
@@ -260,68 +257,58 @@ double GaussianProcess::Lml(const Eigen::VectorXd& theta, Eigen::VectorXd* gradi
       kj.diagonal().array() += j * scale;
       llt.compute(kj);
       ok = llt.info() == Eigen::Success && llt.matrixLLT().allFinite();
-      jitter = j * scale;
     }
     if (!ok) {
       if (gradient) gradient->setZero(np);
       return -std::numeric_limits<double>::infinity();
     }
   }
-  (void)jitter;  // a constant shift of the diagonal; the gradient treats it as fixed
   const Eigen::MatrixXd& lmat = llt.matrixLLT();
-  Eigen::VectorXd alpha = llt.solve(y_);
+  const Eigen::VectorXd alpha = llt.solve(y_);
   double log_det_half = 0.0;
   for (Eigen::Index i = 0; i < n; ++i) log_det_half += std::log(lmat(i, i));
   const double lml = -0.5 * y_.dot(alpha) - log_det_half - 0.5 * static_cast<double>(n) * kLog2Pi;
   if (!gradient) return lml;
 
-  // d lml / d p = 1/2 tr((alpha alpha^T - K^-1) dK/dp)
-  Eigen::MatrixXd linv = Eigen::MatrixXd::Identity(n, n);
-  llt.matrixL().solveInPlace(linv);
-  Eigen::MatrixXd w = alpha * alpha.transpose();
-  w.noalias() -= linv.transpose() * linv;
+  // d lml / d p = 1/2 sum_ij W_ij dK_ij/dp with W = alpha alpha^T - K^-1. K^-1 comes from
+  // triangular solves: Eigen runs general matrix products on OpenMP threads, which spin and
+  // crawl on a busy machine, while its triangular solves stay on this thread.
+  const Eigen::MatrixXd kinv = llt.solve(Eigen::MatrixXd::Identity(n, n));
+  double g_s2m = 0.0, g_s2h = 0.0, w_trace = 0.0;
+  Eigen::VectorXd g_len = Eigen::VectorXd::Zero(dc), g_w = Eigen::VectorXd::Zero(dk);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    for (Eigen::Index i = j; i < n; ++i) {
+      // Off-diagonal pairs count twice (W and dK are symmetric).
+      const double w = (alpha[i] * alpha[j] - kinv(i, j)) * (i == j ? 1.0 : 2.0);
+      if (i == j) w_trace += w;
+      const double m = mat(i, j), h = ham(i, j);
+      if (product) {
+        g_s2m += w * u.s2m * m * h;
+      } else {
+        g_s2m += has_c ? w * u.s2m * m : 0.0;
+        g_s2h += has_k ? w * u.s2h * h : 0.0;
+      }
+      if (has_c && i != j) {
+        // dk/dlog l_d = A (dx_d / l_d)^2, A = s2 h g (product) or s2m g (sum).
+        const double a = w * u.s2m * gfac(i, j) * (product ? h : 1.0);
+        g_len.array() += a * (xt.col(i) - xt.col(j)).array().square();
+      }
+      if (has_k && i != j) {
+        // dk/dlog w_c = -B w_c [z_c != z'_c], B = s2 m h (product) or s2h h (sum).
+        const double bfac = w * (product ? u.s2m * m * h : u.s2h * h);
+        for (int c = 0; c < dk; ++c) {
+          if (zt(c, i) != zt(c, j)) g_w[c] += bfac;
+        }
+      }
+    }
+  }
   gradient->setZero(np);
   int p = 0;
-  // Signal variance(s): dk/dlog s2 = s2 m h (product) or s2m m (sum).
-  (*gradient)[p++] = product ? 0.5 * u.s2m * (w.array() * mat.array() * ham.array()).sum()
-                             : (has_c ? 0.5 * u.s2m * (w.array() * mat.array()).sum() : 0.0);
-  // Length-scales: dk/dlog l_d = A * (dx_d / l_d)^2 with A = s2 h g (product) or s2m g (sum).
-  if (has_c) {
-    const Eigen::MatrixXd wa =
-        product ? Eigen::MatrixXd(u.s2m * (w.array() * ham.array() * gfac.array()))
-                : Eigen::MatrixXd(u.s2m * (w.array() * gfac.array()));
-    for (int d = 0; d < spec_.num_continuous; ++d) {
-      double s = 0.0;
-      for (Eigen::Index j = 0; j < n; ++j) {
-        const double xj = xs(j, d);
-        for (Eigen::Index i = 0; i < n; ++i) {
-          const double dx = xs(i, d) - xj;
-          s += wa(i, j) * dx * dx;
-        }
-      }
-      (*gradient)[p++] = 0.5 * s;
-    }
-  }
-  if (!product) {
-    (*gradient)[p++] = has_k ? 0.5 * u.s2h * (w.array() * ham.array()).sum() : 0.0;
-  }
-  // Category weights: dk/dlog w_c = -B * w_c [z_c != z'_c], B = s2 m h (product) or s2h h (sum).
-  if (has_k) {
-    const Eigen::MatrixXd wb =
-        product ? Eigen::MatrixXd(u.s2m * (w.array() * mat.array() * ham.array()))
-                : Eigen::MatrixXd(u.s2h * (w.array() * ham.array()));
-    for (int c = 0; c < spec_.num_categorical; ++c) {
-      double s = 0.0;
-      for (Eigen::Index j = 0; j < n; ++j) {
-        const int zj = xk_(j, c);
-        for (Eigen::Index i = 0; i < n; ++i) {
-          if (xk_(i, c) != zj) s += wb(i, j);
-        }
-      }
-      (*gradient)[p++] = -0.5 * u.weight[c] * s;
-    }
-  }
-  (*gradient)[p++] = 0.5 * u.noise * w.diagonal().sum();
+  (*gradient)[p++] = 0.5 * g_s2m;
+  for (int d = 0; d < dc; ++d) (*gradient)[p++] = 0.5 * g_len[d];
+  if (!product) (*gradient)[p++] = 0.5 * g_s2h;
+  for (int c = 0; c < dk; ++c) (*gradient)[p++] = -0.5 * u.weight[c] * g_w[c];
+  (*gradient)[p++] = 0.5 * u.noise * w_trace;
   return lml;
 }
 
@@ -350,6 +337,8 @@ void GaussianProcess::FitHyperparameters(Rng& rng, const FitOptions& options) {
     Eigen::VectorXd step = Eigen::VectorXd::Constant(np, 0.1);
     Eigen::VectorXd previous = Eigen::VectorXd::Zero(np);
     Eigen::VectorXd grad;
+    std::vector<double> history;
+    double best_this_start = -std::numeric_limits<double>::infinity();
     for (int it = 0; it < options.iterations; ++it) {
       const double value = Lml(t, &grad);
       if (!std::isfinite(value)) break;
@@ -375,6 +364,9 @@ void GaussianProcess::FitHyperparameters(Rng& rng, const FitOptions& options) {
       }
       previous = grad;
       if (largest < 1e-5) break;
+      // Converged: the best value has not moved by 1e-4 in the last 10 iterations.
+      history.push_back(best_this_start = std::max(best_this_start, value));
+      if (history.size() > 10 && history.back() - history[history.size() - 11] < 1e-4) break;
     }
     const double value = Lml(t, nullptr);
     if (value > best) {

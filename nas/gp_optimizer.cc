@@ -61,7 +61,7 @@ class GpOptimizer : public OptimizerBase {
     for (const Eigen::VectorXd& t : warm_) {
       w.push_back(std::vector<double>(t.data(), t.data() + t.size()));
     }
-    return {{"hyperparameters", w}};
+    return {{"hyperparameters", w}, {"fits", fits_}};
   }
 
   void RestoreExtra(const nlohmann::json& extra) override {
@@ -72,9 +72,11 @@ class GpOptimizer : public OptimizerBase {
         throw std::invalid_argument("wrong number of GP hyperparameters");
       }
     }
+    const std::uint64_t fits = extra.at("fits").get<std::uint64_t>();
     for (std::size_t m = 0; m < w.size(); ++m) {
       warm_[m] = Eigen::Map<const Eigen::VectorXd>(w[m].data(), w[m].size());
     }
+    fits_ = fits;
   }
 
  private:
@@ -134,9 +136,12 @@ class GpOptimizer : public OptimizerBase {
       gps.emplace_back(spec_);
       gps[m].SetHyperparameters(warm_[m]);
       gps[m].SetData(xc, xk, targets[m]);
-      gps[m].FitHyperparameters(rng_, {config_.fit_starts, config_.fit_iterations});
+      const bool restarts = fits_ % config_.fit_restart_every == 0;
+      gps[m].FitHyperparameters(rng_, {restarts ? config_.fit_starts : 1, config_.fit_iterations});
       warm_[m] = gps[m].hyperparameters();
     }
+
+    ++fits_;
 
     // Incumbents: the best value (single model) or the front and reference point (EHVI).
     double best = MinOf(targets[0]);
@@ -292,6 +297,7 @@ class GpOptimizer : public OptimizerBase {
 
   KernelSpec spec_;
   std::vector<Eigen::VectorXd> warm_;
+  std::uint64_t fits_ = 0;  // model fits so far (proposal rounds past the initial design)
 };
 
 }  // namespace

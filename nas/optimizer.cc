@@ -247,7 +247,8 @@ void ValidateConfig(const OptimizerConfig& c) {
               "'");
   Require(c.ucb_kappa >= 0, "ucb_kappa must be non-negative");
   Require(c.pi_margin >= 0, "pi_margin must be non-negative");
-  Require(c.fit_starts >= 1 && c.fit_iterations >= 0, "fit_starts >= 1, fit_iterations >= 0");
+  Require(c.fit_starts >= 1 && c.fit_iterations >= 0 && c.fit_restart_every >= 1,
+          "fit_starts >= 1, fit_iterations >= 0, fit_restart_every >= 1");
   Require(c.acquisition_samples >= 1 && c.local_search_starts >= 0 && c.local_search_steps >= 0,
           "acquisition_samples >= 1, local search settings non-negative");
   Require(c.tpe_gamma > 0 && c.tpe_gamma <= 1, "tpe_gamma must be in (0, 1]");

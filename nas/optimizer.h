@@ -69,8 +69,12 @@ struct OptimizerConfig {
   double pi_margin = 0.1;
   std::string batch_strategy = "kriging_believer";  // or "constant_liar" (CL-min)
   KernelCombination kernel = KernelCombination::kProduct;
-  int fit_starts = 3;       // hyperparameter fit: warm start + random starts (seeded)
+  // Hyperparameter fit: Rprop from the previous optimum (warm start) and, on the first model
+  // fit and then on every fit_restart_every-th proposal round, also from fit_starts - 1 seeded
+  // random points (escapes local optima without paying for restarts on every proposal).
+  int fit_starts = 3;
   int fit_iterations = 50;  // Rprop iterations per start
+  int fit_restart_every = 5;
   int acquisition_samples = 1000;  // random candidates (half uniform, half uniform depth)
   int local_search_starts = 5;     // best candidates refined by first-improvement-free hill climbing
   int local_search_steps = 8;      // over the one-edit neighbourhood
