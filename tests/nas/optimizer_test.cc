@@ -41,7 +41,7 @@ OptimizerConfig Config(const std::string& kind, int objectives, std::uint64_t se
   c.seed = seed;
   c.acquisition_samples = 200;
   c.fit_starts = 2;
-  c.fit_iterations = 30;
+  c.fit_iterations = 25;
   c.tpe_startup = 10;
   c.population = 10;
   c.tournament = 3;
