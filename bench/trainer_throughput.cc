@@ -3,7 +3,7 @@
 // (a training step counts 3 x 2 x MACs per image: forward, input gradient, weight gradient).
 //
 //   bazel run //bench:trainer_throughput -- [--arch FILE]... [--threads T] [--batch B]
-//       [Google Benchmark flags]
+//       [--iterations N (fixed count, for profiling)] [Google Benchmark flags]
 // Without --arch: the reference networks b01, b06 and b11 (testdata/arch).
 #include <omp.h>
 
@@ -87,6 +87,7 @@ std::string UserPath(const std::string& path) {
 int main(int argc, char** argv) {
   std::vector<std::string> arch_files;
   int batch = 128;
+  int iterations = 0;  // 0: Google Benchmark decides (at least 2 s per benchmark)
   std::vector<char*> rest = {argv[0]};
   try {
     for (int i = 1; i < argc; ++i) {
@@ -104,6 +105,9 @@ int main(int argc, char** argv) {
         const int threads = std::stoi(value("--threads"));
         if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
         omp_set_num_threads(threads);
+      } else if (a == "--iterations" || a.rfind("--iterations=", 0) == 0) {
+        iterations = std::stoi(value("--iterations"));
+        if (iterations < 1) throw std::invalid_argument("--iterations must be at least 1");
       } else if (a == "--batch" || a.rfind("--batch=", 0) == 0) {
         batch = std::stoi(value("--batch"));
         if (batch < 2) throw std::invalid_argument("--batch must be at least 2");
@@ -119,14 +123,17 @@ int main(int argc, char** argv) {
     for (const std::string& file : arch_files) {
       const imcnas::arch::Architecture arch = imcnas::arch::LoadArchitecture(file);
       const std::string name = arch.id.empty() ? file : arch.id;
-      benchmark::RegisterBenchmark(("train_step/" + name).c_str(), TrainStep, arch, batch)
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime()
-          ->MinTime(2.0);
-      benchmark::RegisterBenchmark(("inference/" + name).c_str(), Inference, arch, batch)
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime()
-          ->MinTime(2.0);
+      for (auto* b : {benchmark::RegisterBenchmark(("train_step/" + name).c_str(), TrainStep,
+                                                   arch, batch),
+                      benchmark::RegisterBenchmark(("inference/" + name).c_str(), Inference,
+                                                   arch, batch)}) {
+        b->Unit(benchmark::kMillisecond)->UseRealTime();
+        if (iterations > 0) {
+          b->Iterations(iterations);
+        } else {
+          b->MinTime(2.0);
+        }
+      }
     }
   } catch (const std::exception& e) {
     std::cerr << "trainer_throughput: " << e.what() << "\n";

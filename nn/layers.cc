@@ -341,11 +341,30 @@ void BatchNorm<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T
     T* yc = output.data() + c * m;
     double mean, inv_std;
     if (training) {
-      mean = LaneSum(m, [&](std::size_t i) { return static_cast<double>(xc[i]); }) / m;
-      const double var = LaneSum(m, [&](std::size_t i) {
-                           const double d = xc[i] - mean;
-                           return d * d;
-                         }) / m;
+      // One pass over the data for both moments, shifted by the first value so that the
+      // subtraction in the variance does not cancel for large means.
+      const double shift = xc[0];
+      double s1 = 0, s2 = 0;
+      {
+        double a1[8] = {0, 0, 0, 0, 0, 0, 0, 0}, a2[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        std::size_t i = 0;
+        for (; i + 8 <= m; i += 8) {
+          for (int l = 0; l < 8; ++l) {
+            const double d = xc[i + l] - shift;
+            a1[l] += d;
+            a2[l] += d * d;
+          }
+        }
+        for (int l = 0; i < m; ++i, ++l) {
+          const double d = xc[i] - shift;
+          a1[l] += d;
+          a2[l] += d * d;
+        }
+        s1 = ((a1[0] + a1[1]) + (a1[2] + a1[3])) + ((a1[4] + a1[5]) + (a1[6] + a1[7]));
+        s2 = ((a2[0] + a2[1]) + (a2[2] + a2[3])) + ((a2[4] + a2[5]) + (a2[6] + a2[7]));
+      }
+      mean = shift + s1 / m;
+      const double var = std::max(0.0, s2 / m - (s1 / m) * (s1 / m));
       inv_std = 1.0 / std::sqrt(var + eps_);
       running_mean_(c) = static_cast<T>((1 - momentum_) * running_mean_(c) + momentum_ * mean);
       running_var_(c) = static_cast<T>((1 - momentum_) * running_var_(c) +
@@ -358,13 +377,17 @@ void BatchNorm<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T
     inv_std_[c] = inv_std;
     const T scale = static_cast<T>(gamma_(c) * inv_std);
     const T shift = static_cast<T>(beta_(c) - mean * gamma_(c) * inv_std);
-    for (std::size_t i = 0; i < m; ++i) yc[i] = xc[i] * scale + shift;
+    if (fused_relu_) {
+      for (std::size_t i = 0; i < m; ++i) yc[i] = std::max(xc[i] * scale + shift, T(0));
+    } else {
+      for (std::size_t i = 0; i < m; ++i) yc[i] = xc[i] * scale + shift;
+    }
   }
 }
 
 template <typename T>
 void BatchNorm<T>::Backward(const std::vector<const Tensor<T>*>& inputs,
-                            const Tensor<T>& /*output*/, const Tensor<T>& output_grad,
+                            const Tensor<T>& output, const Tensor<T>& output_grad,
                             const std::vector<Tensor<T>*>& input_grads) {
   const Tensor<T>& x = *inputs.at(0);
   Tensor<T>* dx = input_grads.at(0);
@@ -373,20 +396,38 @@ void BatchNorm<T>::Backward(const std::vector<const Tensor<T>*>& inputs,
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < channels_; ++c) {
     const T* xc = x.data() + c * m;
-    const T* dyc = output_grad.data() + c * m;
+    const T* dyc_raw = output_grad.data() + c * m;
+    const T* yc = output.data() + c * m;
+    const bool fused = fused_relu_;
+    // The gradient at BN's own output: through the fused ReLU's mask if there is one.
+    auto dy = [&](std::size_t i) { return fused && !(yc[i] > T(0)) ? T(0) : dyc_raw[i]; };
     const double mean = mean_[c];
     const double inv_std = inv_std_[c];
-    const double dbeta = LaneSum(m, [&](std::size_t i) { return static_cast<double>(dyc[i]); });
-    const double dgamma = LaneSum(m, [&](std::size_t i) {
-                            return static_cast<double>(dyc[i]) * ((xc[i] - mean) * inv_std);
-                          });
+    double dbeta = 0, dy_x = 0;  // sum(dy), sum(dy * (x - mean))
+    {
+      double a1[8] = {0, 0, 0, 0, 0, 0, 0, 0}, a2[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      std::size_t i = 0;
+      for (; i + 8 <= m; i += 8) {
+        for (int l = 0; l < 8; ++l) {
+          a1[l] += dy(i + l);
+          a2[l] += static_cast<double>(dy(i + l)) * (xc[i + l] - mean);
+        }
+      }
+      for (int l = 0; i < m; ++i, ++l) {
+        a1[l] += dy(i);
+        a2[l] += static_cast<double>(dy(i)) * (xc[i] - mean);
+      }
+      dbeta = ((a1[0] + a1[1]) + (a1[2] + a1[3])) + ((a1[4] + a1[5]) + (a1[6] + a1[7]));
+      dy_x = ((a2[0] + a2[1]) + (a2[2] + a2[3])) + ((a2[4] + a2[5]) + (a2[6] + a2[7]));
+    }
+    const double dgamma = dy_x * inv_std;
     gamma_grad_(c) = static_cast<T>(dgamma);
     beta_grad_(c) = static_cast<T>(dbeta);
     if (!dx) continue;
     T* dxc = dx->data() + c * m;
     const T k = static_cast<T>(gamma_(c) * inv_std);
     if (!last_training_) {  // statistics are constants in inference mode
-      for (std::size_t i = 0; i < m; ++i) dxc[i] = k * dyc[i];
+      for (std::size_t i = 0; i < m; ++i) dxc[i] = k * dy(i);
       continue;
     }
     const T mean_t = static_cast<T>(mean);
@@ -394,7 +435,7 @@ void BatchNorm<T>::Backward(const std::vector<const Tensor<T>*>& inputs,
     const T mean_dy = static_cast<T>(dbeta / m);
     const T mean_dy_xhat = static_cast<T>(dgamma / m);
     for (std::size_t i = 0; i < m; ++i) {
-      dxc[i] = k * (dyc[i] - mean_dy - (xc[i] - mean_t) * inv_std_t * mean_dy_xhat);
+      dxc[i] = k * (dy(i) - mean_dy - (xc[i] - mean_t) * inv_std_t * mean_dy_xhat);
     }
   }
 }
@@ -456,12 +497,12 @@ void MaxPool<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>&
         int best = oy * window_ * w + ox * window_;
         T value = in[best];
         for (int dy = 0; dy < window_; ++dy) {
+          const T* row = in + (oy * window_ + dy) * w + ox * window_;
           for (int dx = 0; dx < window_; ++dx) {
-            const int at = (oy * window_ + dy) * w + ox * window_ + dx;
-            if (in[at] > value || std::isnan(in[at])) {
-              if (std::isnan(value)) continue;
-              value = in[at];
-              best = at;
+            // "!(row[dx] <= value)" also takes a NaN, which then propagates as in PyTorch.
+            if (!(row[dx] <= value) && !(value != value)) {
+              value = row[dx];
+              best = static_cast<int>(row - in) + dx;
             }
           }
         }

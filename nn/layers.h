@@ -100,7 +100,13 @@ class BatchNorm : public Layer<T> {
   Vector<T>& running_mean() { return running_mean_; }
   Vector<T>& running_var() { return running_var_; }
 
+  // Fuses a following ReLU: the output is max(0, BN(x)) and Backward() takes the gradient with
+  // respect to that output (one pass and one stored tensor fewer; the network sets this).
+  void set_fused_relu(bool fused) { fused_relu_ = fused; }
+  bool fused_relu() const { return fused_relu_; }
+
  private:
+  bool fused_relu_ = false;
   int channels_;
   double momentum_, eps_;
   bool last_training_ = true;

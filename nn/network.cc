@@ -79,6 +79,24 @@ Network<T>::Network(const arch::Graph& graph, std::uint64_t seed)
       }
     }
   }
+  std::vector<int> consumers(graph_.ops.size(), 0);
+  for (const arch::Op& op : graph_.ops) {
+    for (int in : op.inputs) {
+      if (in != arch::kNetworkInput) ++consumers[in];
+    }
+  }
+  alias_.assign(graph_.ops.size(), -1);
+  for (std::size_t i = 0; i < graph_.ops.size(); ++i) {
+    const arch::Op& op = graph_.ops[i];
+    if (op.kind != arch::OpKind::kRelu || op.inputs.size() != 1) continue;
+    const int from = op.inputs[0];
+    if (from == arch::kNetworkInput || consumers[from] != 1 ||
+        graph_.ops[from].kind != arch::OpKind::kBatchNorm) {
+      continue;
+    }
+    static_cast<BatchNorm<T>*>(layers_[from].get())->set_fused_relu(true);
+    alias_[i] = from;
+  }
   activations_.resize(graph_.ops.size());
   grads_.resize(graph_.ops.size());
   InitializeHe(seed);
@@ -141,34 +159,37 @@ const Tensor<T>& Network<T>::Forward(const Tensor<T>& input, bool training) {
   if (&input != &input_) input_ = input;
   std::vector<const Tensor<T>*> in;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
+    if (alias_[i] >= 0) continue;  // runs inside its BN
     in.clear();
     for (int from : graph_.ops[i].inputs) {
-      in.push_back(from == arch::kNetworkInput ? &input_ : &activations_[from]);
+      in.push_back(from == arch::kNetworkInput ? &input_ : &activations_[Resolve(from)]);
     }
     layers_[i]->Forward(in, activations_[i], training);
   }
-  return activations_.back();
+  return activations_[Resolve(static_cast<int>(layers_.size()) - 1)];
 }
 
 template <typename T>
 void Network<T>::Backward(const Tensor<T>& logits_grad) {
   const std::size_t ops = layers_.size();
-  if (logits_grad.shape() != activations_.back().shape()) {
+  const int last = Resolve(static_cast<int>(ops) - 1);
+  if (logits_grad.shape() != activations_[last].shape()) {
     throw std::invalid_argument("network: logits gradient shape mismatch");
   }
   std::vector<bool> has_grad(ops, false);
-  grads_.back() = logits_grad;
-  has_grad.back() = true;
+  grads_[last] = logits_grad;
+  has_grad[last] = true;
   std::vector<const Tensor<T>*> in;
   std::vector<Tensor<T>*> din;
   std::vector<int> pending;  // inputs whose gradient lands in scratch_ and is added afterwards
   for (std::size_t i = ops; i-- > 0;) {
-    if (!has_grad[i]) continue;  // an op nothing downstream depends on
+    if (alias_[i] >= 0 || !has_grad[i]) continue;  // fused, or nothing downstream needs it
     const arch::Op& op = graph_.ops[i];
     in.clear();
     din.clear();
     int to_add = -1;
-    for (int from : op.inputs) {
+    for (int input : op.inputs) {
+      const int from = input == arch::kNetworkInput ? input : Resolve(input);
       in.push_back(from == arch::kNetworkInput ? &input_ : &activations_[from]);
       if (from == arch::kNetworkInput) {
         din.push_back(nullptr);

@@ -41,11 +41,16 @@ class Network {
   std::vector<Vector<T>*> Buffers();
 
   Layer<T>& layer(int op) { return *layers_.at(op); }
-  const Tensor<T>& activation(int op) const { return activations_.at(op); }
+  const Tensor<T>& activation(int op) const { return activations_.at(Resolve(op)); }
   const Tensor<T>& input() const { return input_; }
 
  private:
+  // A ReLU whose input is a BN read by nothing else runs inside that BN (BatchNorm::
+  // set_fused_relu); its op then shares the BN's activation and gradient tensors.
+  int Resolve(int op) const { return alias_[op] >= 0 ? alias_[op] : op; }
+
   arch::Graph graph_;
+  std::vector<int> alias_;
   std::shared_ptr<Workspace<T>> workspace_;
   std::vector<std::unique_ptr<Layer<T>>> layers_;
   Tensor<T> input_;
