@@ -61,7 +61,7 @@ base_packages=(
   g++ git python3 ca-certificates
   libeigen3-dev libxtensor-dev xtl-dev libxsimd-dev
   libgtest-dev googletest libbenchmark-dev
-  nlohmann-json3-dev libcxxopts-dev zlib1g-dev
+  nlohmann-json3-dev libcxxopts-dev zlib1g-dev libssl-dev
   dataset-fashion-mnist
 )
 dev_packages=(python3-torch python3-sklearn python3-numpy libopenblas0-pthread python3-matplotlib)
