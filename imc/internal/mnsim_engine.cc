@@ -1,0 +1,459 @@
+#include "imc/internal/mnsim_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace imcnas::imc::internal {
+namespace {
+
+constexpr int kLp(LatencyPart p) { return static_cast<int>(p); }
+constexpr int kEp(EnergyPart p) { return static_cast<int>(p); }
+constexpr int kAp(AreaPart p) { return static_cast<int>(p); }
+
+int CeilLog2(int x) {
+  int l = 0;
+  while ((1 << l) < x) ++l;
+  return l;
+}
+
+const char* KindName(HwKind kind) {
+  switch (kind) {
+    case HwKind::kConv:
+      return "conv";
+    case HwKind::kFc:
+      return "fc";
+    case HwKind::kMaxPool:
+      return "maxpool";
+    case HwKind::kAvgPool:
+      return "avgpool";
+    case HwKind::kAdd:
+      return "add";
+    case HwKind::kDummyPool:
+      return "dummy_pool";
+  }
+  return "?";
+}
+
+bool IsPool(HwKind k) {
+  return k == HwKind::kMaxPool || k == HwKind::kAvgPool || k == HwKind::kDummyPool;
+}
+
+// Buffer accesses for `bits` of data: whole accesses of the buffer width. (MNSIM departure,
+// reproduced: the 64-bit / 20 ns buffer makes buffer latency ~55% of a conv layer's busy time.)
+struct Buffer {
+  int width;
+  double access_ns;
+  double Ns(double bits) const { return std::ceil(bits / width - 1e-9) * access_ns; }
+};
+
+// Placement distances of MNSIM's tile connection graph.
+struct Distances {
+  double in_layer = 0;     // to gather a layer's partial results at its aggregation tile
+  double trans_layer = 0;  // from there to the farthest tile of the consumers
+};
+
+int Manhattan(TilePosition a, TilePosition b) {
+  return std::abs(a.row - b.row) + std::abs(a.col - b.col);
+}
+
+// Working memory reused across calls (per thread), so an estimate allocates little.
+struct Scratch {
+  std::vector<HwLayer> layers;
+  std::vector<MnsimMapping> map;
+  std::vector<int> start, fin_start, colpos;
+  std::vector<TilePosition> pos;
+  std::vector<Distances> dist;
+  std::vector<double> fin;
+};
+
+Scratch& GetScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+// Finish times of one layer's outputs in raster order, for a layer reading one input layer's
+// finish times `in` (nullptr: the network input, available at time 0). Each output starts when
+// the previous output of the layer is done and the last input it needs exists (MNSIM's mode 1);
+// t_first_row_start / t_row_start are the times of an output starting a row (first row / later
+// rows), t_first_row / t_rest of the other outputs. Position of the last input an output needs:
+// row (min(anchor + s*y, hin) - 1), column (min(anchor + s*x, win) - 1); for a 1x1 window
+// (anchor 0) the input at (s*y, s*x).
+void Schedule(const HwLayer& l, int anchor, const double* in, double t_first_row_start,
+              double t_row_start, double t_first_row, double t_rest, std::vector<int>* colpos,
+              double* out) {
+  const int s = l.stride;
+  colpos->resize(l.wout);
+  int* cp = colpos->data();
+  for (int x = 0; x < l.wout; ++x) {
+    cp[x] = anchor > 0 ? std::min(anchor + s * x, l.win) - 1 : x * s;
+  }
+  double prev = 0;
+  for (int y = 0; y < l.hout; ++y) {
+    const double t0 = y == 0 ? t_first_row_start : t_row_start;
+    const double tx = y == 0 ? t_first_row : t_rest;
+    if (in == nullptr) {
+      prev += t0;
+      *out++ = prev;
+      for (int x = 1; x < l.wout; ++x) *out++ = (prev += tx);
+      continue;
+    }
+    const double* row =
+        in + (anchor > 0 ? (std::min(anchor + s * y, l.hin) - 1) * l.win : y * s * l.win);
+    prev = std::max(prev, row[cp[0]]) + t0;
+    *out++ = prev;
+    for (int x = 1; x < l.wout; ++x) {
+      prev = std::max(prev, row[cp[x]]) + tx;
+      *out++ = prev;
+    }
+  }
+}
+
+}  // namespace
+
+void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
+              std::vector<MnsimMapping>* mapping) {
+  mapping->assign(layers.size(), MnsimMapping{});
+  long long total_placed = 0;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const HwLayer& l = layers[i];
+    MnsimMapping& m = (*mapping)[i];
+    if (l.kind == HwKind::kConv || l.kind == HwKind::kFc) {
+      const int mx = c.weight_slices * CeilDiv(l.cout, c.xbar_cols);
+      int my = 0;
+      if (l.kind == HwKind::kConv) {
+        // Whole input channels per crossbar: rows = (channels that fit) * K * K.
+        const int per = c.xbar_rows / (l.kernel * l.kernel);
+        if (per == 0) {
+          throw std::invalid_argument("imc: a " + std::to_string(l.kernel) + "x" +
+                                      std::to_string(l.kernel) + " kernel does not fit " +
+                                      std::to_string(c.xbar_rows) + " crossbar rows");
+        }
+        my = CeilDiv(l.cin, per);
+        m.rows = std::min(per, l.cin) * l.kernel * l.kernel;
+      } else {
+        my = CeilDiv(l.cin, c.xbar_rows);
+        m.rows = std::min(l.cin, c.xbar_rows);
+      }
+      m.cols = std::min(l.cout, c.xbar_cols);
+      m.pes = mx * my;
+      m.tiles = CeilDiv(m.pes, c.pes_per_tile);
+      m.placed_tiles = m.tiles;
+      m.max_pe = std::min(m.pes, c.pes_per_tile);
+    } else if (IsPool(l.kind)) {
+      // MNSIM departure (reproduced by the mnsim2 presets): a pooling layer occupies a whole tile
+      // of its own although every tile has a pooling unit.
+      m.pes = 1;
+      m.placed_tiles = 1;
+      m.tiles = c.pooling_takes_tile ? 1 : 0;
+      m.max_pe = 1;
+    }
+    total_placed += m.placed_tiles;
+  }
+  if (total_placed > static_cast<long long>(c.tile_rows) * c.tile_cols) {
+    throw std::invalid_argument("imc: the network needs " + std::to_string(total_placed) +
+                                " tiles but the chip has " + std::to_string(c.tile_rows) + "x" +
+                                std::to_string(c.tile_cols));
+  }
+}
+
+NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
+  Scratch& scratch = GetScratch();
+  std::vector<HwLayer>& layers = scratch.layers;
+  // MNSIM departure: its latency model assumes layer 0 is a conv fed by the network input, so a
+  // network input read by several layers goes through a dummy 1x1 pool (as in the reference).
+  BuildLayerList(graph, /*dummy_input_pool=*/true, &layers);
+  std::vector<MnsimMapping>& map = scratch.map;
+  MapMnsim(c, layers, &map);
+  const int n = static_cast<int>(layers.size());
+
+  // --- Tile placement and distances (MNSIM's TCG with the spiral order). ---
+  std::vector<int>& start = scratch.start;
+  start.assign(n + 1, 0);
+  for (int i = 0; i < n; ++i) start[i + 1] = start[i] + map[i].placed_tiles;
+  std::vector<TilePosition>& pos = scratch.pos;
+  pos.resize(start[n]);
+  for (int i = 0; i < n; ++i) {
+    // Row-major order within a layer: the order MNSIM scans candidates in (ties matter).
+    for (int t = start[i]; t < start[i + 1]; ++t) pos[t] = c.placement[t];
+    std::sort(pos.begin() + start[i], pos.begin() + start[i + 1],
+              [](TilePosition a, TilePosition b) {
+                return a.row != b.row ? a.row < b.row : a.col < b.col;
+              });
+  }
+  auto is_sum = [&](int i) { return layers[i].kind == HwKind::kAdd; };
+  const double accumulator_row = c.tile_rows / 2.0;  // global accumulator: middle of left edge
+  auto to_accumulator = [&](TilePosition p) { return std::abs(p.row - accumulator_row) + p.col; };
+  auto max_in = [&](int i, int a) {
+    int m = 0;
+    for (int t = start[i]; t < start[i + 1]; ++t) m = std::max(m, Manhattan(pos[a], pos[t]));
+    return m;
+  };
+  std::vector<Distances>& dist = scratch.dist;
+  dist.assign(n, Distances{});
+  for (int i = 0; i < n; ++i) {
+    const HwLayer& l = layers[i];
+    Distances& d = dist[i];
+    if (i == n - 1) {
+      double best = 1e18;
+      for (int a = start[i]; a < start[i + 1]; ++a) {
+        const int mi = max_in(i, a);
+        if (mi < best) best = mi, d.in_layer = mi;
+      }
+      break;
+    }
+    if (is_sum(i)) {
+      for (int k = 0; k < l.n_outputs; ++k) {
+        const int o = l.outputs[k];
+        if (start[o + 1] > start[o]) {
+          d.trans_layer = std::max(d.trans_layer, to_accumulator(pos[start[o]]));
+        }
+      }
+      continue;
+    }
+    bool branch_out = l.n_outputs > 0;
+    for (int k = 0; k < l.n_outputs; ++k) branch_out = branch_out && is_sum(l.outputs[k]);
+    double best = 1e18;
+    for (int a = start[i]; a < start[i + 1]; ++a) {
+      const int mi = max_in(i, a);
+      double out = 0;
+      if (branch_out) {
+        out = to_accumulator(pos[a]);
+      } else {
+        for (int k = 0; k < l.n_outputs; ++k) {
+          const int o = l.outputs[k];
+          for (int t = start[o]; t < start[o + 1]; ++t) {
+            out = std::max(out, static_cast<double>(Manhattan(pos[a], pos[t])));
+          }
+        }
+      }
+      if (mi + out < best) best = mi + out, d.in_layer = mi, d.trans_layer = out;
+    }
+  }
+
+  // --- Per-pixel pipelined schedule and costs. ---
+  const Buffer buf{c.buffer_width_bits, c.buffer_access_ns};
+  const double act = c.activation_bits;
+  const int total_level = CeilLog2(c.pes_per_tile);
+  std::vector<int>& fin_start = scratch.fin_start;
+  fin_start.assign(n + 1, 0);
+  for (int i = 0; i < n; ++i) {
+    const HwLayer& l = layers[i];
+    fin_start[i + 1] = fin_start[i] + (l.kind == HwKind::kFc ? 1 : l.hout * l.wout);
+  }
+  std::vector<double>& fin = scratch.fin;
+  fin.resize(fin_start[n]);
+  auto finish_at = [&](int layer, int p) { return fin[fin_start[layer] + p]; };
+  auto last_finish = [&](int layer) { return layer < 0 ? 0.0 : fin[fin_start[layer + 1] - 1]; };
+
+  NetworkCost net;
+  net.layers.resize(n);
+  double global_adders = 0;
+  bool any_sum = false;
+
+  for (int i = 0; i < n; ++i) {
+    const HwLayer& l = layers[i];
+    const MnsimMapping& m = map[i];
+    LayerCost& lc = net.layers[i];
+    lc.name = l.op >= 0 ? graph.ops[l.op].name : "input.dummy_pool";
+    lc.kind = KindName(l.kind);
+    lc.in = {l.hin, l.win, l.kind == HwKind::kFc ? l.cin : l.cin};
+    lc.out = {l.hout, l.wout, l.cout};
+    lc.kernel = l.kernel;
+    lc.stride = l.stride;
+    lc.pes = m.pes;
+    lc.tiles = m.tiles;
+    double* fout = fin.data() + fin_start[i];
+    const int pixels = l.kind == HwKind::kFc ? 1 : l.hout * l.wout;
+    const bool from_input = l.n_inputs == 1 && l.inputs[0] < 0;
+    auto& lat = lc.latency_breakdown_ns;
+    auto& en = lc.energy_breakdown_pj;  // accumulated in nJ, converted at the end
+    double busy = 0;
+
+    if (l.kind == HwKind::kConv || l.kind == HwKind::kFc) {
+      lc.weight_rows = static_cast<long long>(l.cin) * (l.kind == HwKind::kConv ? l.kernel * l.kernel : 1);
+      lc.weight_cols = l.cout;
+      lc.crossbars = m.pes * c.polarity;
+      lc.utilisation = static_cast<double>(lc.weight_rows) * l.cout * c.weight_slices /
+                       (static_cast<double>(m.tiles) * c.pes_per_tile * c.xbar_rows * c.xbar_cols);
+      const int rg = CeilDiv(m.rows, c.dacs_per_pe);
+      const int cg = CeilDiv(m.cols, c.adcs_per_pe);
+      const int mt = c.input_cycles * rg * cg;  // crossbar activations per output
+      const double compute = mt * (c.dac_ns + c.adc_ns + c.xbar_read_ns);
+      const int merge_level = CeilLog2(m.max_pe);
+      const double digital = rg * cg * c.digital_period_ns      // input register write
+                             + mt * c.digital_period_ns         // input register read
+                             + mt * c.digital_period_ns         // shift-and-add
+                             + mt * (c.decoder_ns + c.mux_ns)   // input demux, output mux
+                             + cg * c.digital_period_ns         // output register
+                             + merge_level * c.digital_period_ns;  // joint module (adder tree)
+      const double intra =
+          (total_level * (c.adc_bits + merge_level) - merge_level * (merge_level + 1) / 2.0) *
+          m.cols / c.intra_tile_bits_per_ns;
+      const double tile_write = buf.Ns((c.adc_bits + merge_level) * static_cast<double>(m.cols) * m.max_pe);
+      const double tile_read = buf.Ns(static_cast<double>(m.cols) * act * m.max_pe);
+      const double merge =
+          tile_read + dist[i].in_layer * (c.digital_period_ns +
+                                          m.cols * static_cast<double>(m.max_pe) * act /
+                                              c.inter_tile_bits_per_ns);
+      const double transfer = dist[i].trans_layer * l.cout * act / c.inter_tile_bits_per_ns;
+      const double fixed = compute + digital + intra + tile_write + merge + transfer;
+      double pe_read = 0, pe_write = 0;
+
+      if (l.kind == HwKind::kFc) {
+        const double bits = m.rows * act;
+        pe_write = buf.Ns(bits);
+        pe_read = buf.Ns(bits);
+        double begin = 0;
+        for (int k = 0; k < l.n_inputs; ++k) begin = std::max(begin, last_finish(l.inputs[k]));
+        fout[0] = begin + pe_write + pe_read + fixed;
+        busy = fout[0] - begin;
+      } else {
+        const int k = l.kernel, s = l.stride, pad = l.padding;
+        const double unit = static_cast<double>(m.rows) / (k * k) * act;  // one position, all
+        const double kp = std::max(k - pad, 0);                          // channels of a PE
+        // Line-buffer traffic per output in MNSIM's mode 1 (fill kernel by kernel).
+        const double w00 = buf.Ns(unit * kp * kp), r_full = buf.Ns(m.rows * act);
+        const double wrow = buf.Ns(unit * s * kp);
+        const double wtop = buf.Ns(unit * s * k), wmid = buf.Ns(unit * s * s);
+        const double rmid = buf.Ns(unit * s * k);
+        const int anchor = k > 1 ? std::max(k - pad, 1) : 0;
+        Schedule(l, anchor, from_input ? nullptr : fin.data() + fin_start[l.inputs[0]],
+                 w00 + r_full + fixed, wrow + r_full + fixed, wtop + rmid + fixed,
+                 wmid + rmid + fixed, &scratch.colpos, fout);
+        const double rows_after = l.hout - 1, cols_after = l.wout - 1;
+        pe_write = w00 + rows_after * wrow + cols_after * wtop + rows_after * cols_after * wmid;
+        pe_read = l.hout * (r_full + cols_after * rmid);
+        busy = pe_write + pe_read + fixed * pixels;
+      }
+      lat[kLp(LatencyPart::kBuffer)] = pe_write + pe_read + (tile_write + tile_read) * pixels;
+      lat[kLp(LatencyPart::kCompute)] = compute * pixels;
+      lat[kLp(LatencyPart::kDigital)] = digital * pixels;
+      lat[kLp(LatencyPart::kIntraTile)] = intra * pixels;
+      lat[kLp(LatencyPart::kInterTile)] = (merge + transfer) * pixels;
+
+      // Energy (nJ): component power x the time it is active, as MNSIM computes it.
+      const double adc_count = m.pes * static_cast<double>(CeilDiv(m.cols, c.cols_per_adc));
+      const double dac_count = m.pes * static_cast<double>(CeilDiv(m.rows, c.rows_per_dac));
+      const double cycles = static_cast<double>(mt) * pixels;
+      en[kEp(EnergyPart::kAdc)] =
+          adc_count * c.adc_power_w * cycles * c.adc_ns * c.adc_energy_time_factor;
+      en[kEp(EnergyPart::kDac)] = dac_count * c.dac_power_w * cycles * c.dac_ns;
+      en[kEp(EnergyPart::kCrossbar)] = m.pes * static_cast<double>(m.rows) * m.cols *
+                                       c.cell_read_power_w * cycles * c.xbar_read_ns;
+      // MNSIM charges the buffer power of every PE input buffer and tile output buffer of the
+      // layer for the whole buffer busy time.
+      const double buffers = m.pes + m.tiles;
+      en[kEp(EnergyPart::kBufferRead)] =
+          c.buffer_read_w * buffers * (pe_read + tile_read * pixels);
+      en[kEp(EnergyPart::kBufferWrite)] =
+          c.buffer_write_w * buffers * (pe_write + tile_write * pixels);
+      en[kEp(EnergyPart::kDigital)] =
+          c.joint_nj * m.pes * m.cols * pixels + c.shiftreg_nj * m.pes * m.cols * cycles +
+          c.input_path_nj * m.pes * m.rows * cycles;
+    } else if (l.kind == HwKind::kDummyPool) {
+      // Forwards the input: only the transfer to its consumers (no energy).
+      const double transfer = dist[i].trans_layer * l.cout * act / c.inter_tile_bits_per_ns;
+      double t = 0;
+      for (int p = 0; p < pixels; ++p) *fout++ = (t += transfer);
+      lat[kLp(LatencyPart::kInterTile)] = transfer * pixels;
+      busy = transfer * pixels;
+    } else if (IsPool(l.kind)) {
+      const int k = l.kernel, s = l.stride;
+      const double ch = l.cin * act;
+      const double out_write = buf.Ns(l.cin * act), out_read = out_write;
+      const double op_ns = CeilDiv(l.cin, c.pooling_lanes) *
+                           CeilDiv(k * k, c.pooling_window) * c.pooling_op_ns;
+      const double merge = out_read;
+      const double transfer = dist[i].trans_layer * l.cout * act / c.inter_tile_bits_per_ns;
+      const double fixed = op_ns + out_write + out_read + merge + transfer;
+      const double w00 = buf.Ns(ch * k * k), wrow = buf.Ns(ch * s * k), wmid = buf.Ns(ch * s * s);
+      const double r_full = buf.Ns(ch * k * k), rmid = buf.Ns(ch * s * k);
+      Schedule(l, std::max(k, 1), l.inputs[0] < 0 ? nullptr : fin.data() + fin_start[l.inputs[0]],
+               w00 + r_full + fixed, wrow + r_full + fixed, wmid + rmid + fixed,
+               wmid + rmid + fixed, &scratch.colpos, fout);
+      const double rows_after = l.hout - 1, cols_after = l.wout - 1;
+      const double pe_write = w00 + rows_after * wrow + (cols_after + rows_after * cols_after) * wmid;
+      const double pe_read = l.hout * (r_full + cols_after * rmid);
+      busy = pe_write + pe_read + fixed * pixels;
+      lat[kLp(LatencyPart::kBuffer)] = pe_write + pe_read + (out_write + out_read) * pixels;
+      lat[kLp(LatencyPart::kPooling)] = op_ns * pixels;
+      lat[kLp(LatencyPart::kInterTile)] = (merge + transfer) * pixels;
+      en[kEp(EnergyPart::kBufferRead)] = c.buffer_read_w * (pe_read + out_read * pixels);
+      en[kEp(EnergyPart::kBufferWrite)] = c.buffer_write_w * (pe_write + out_write * pixels);
+      en[kEp(EnergyPart::kPooling)] = c.pooling_power_w * op_ns * pixels;
+    } else {  // element-wise sum in the global accumulator
+      any_sum = true;
+      global_adders += l.cout;
+      const double transfer = dist[i].trans_layer * l.cout * act / c.inter_tile_bits_per_ns;
+      const double access = buf.Ns(l.n_inputs * act * l.cout);
+      const double step = c.element_sum_ns + transfer + 2 * access;
+      double prev = 0;
+      for (int p = 0; p < pixels; ++p) {
+        double begin = prev;
+        for (int k = 0; k < l.n_inputs; ++k) {
+          if (l.inputs[k] >= 0) begin = std::max(begin, finish_at(l.inputs[k], p));
+        }
+        prev = begin + step;
+        *fout++ = prev;
+      }
+      busy = step * pixels;
+      lat[kLp(LatencyPart::kBuffer)] = 2 * access * pixels;
+      lat[kLp(LatencyPart::kDigital)] = c.element_sum_ns * pixels;
+      lat[kLp(LatencyPart::kInterTile)] = transfer * pixels;
+    }
+
+    double input_finish = 0;
+    for (int k = 0; k < l.n_inputs; ++k) input_finish = std::max(input_finish, last_finish(l.inputs[k]));
+    lc.finish_ns = last_finish(i);
+    lc.latency_ns = lc.finish_ns - input_finish;
+    lc.busy_ns = busy;
+    double e = 0;
+    for (double& part : en) {
+      part *= 1000.0;  // nJ -> pJ
+      e += part;
+    }
+    lc.energy_pj = e;
+    // MNSIM departure (reproduced): every tile a layer touches is charged in full.
+    auto& ar = lc.area_breakdown_um2;
+    ar[kAp(AreaPart::kCrossbar)] = m.tiles * c.tile_crossbar_area;
+    ar[kAp(AreaPart::kAdc)] = m.tiles * c.tile_adc_area;
+    ar[kAp(AreaPart::kDac)] = m.tiles * c.tile_dac_area;
+    ar[kAp(AreaPart::kDigital)] = m.tiles * c.tile_digital_area;
+    ar[kAp(AreaPart::kBuffer)] = m.tiles * c.tile_buffer_area;
+    ar[kAp(AreaPart::kPooling)] = m.tiles * c.tile_pooling_area;
+    double a = 0;
+    for (double part : ar) a += part;
+    lc.area_um2 = a;
+  }
+
+  // --- Totals. ---
+  for (int i = 0; i < n; ++i) {
+    const LayerCost& lc = net.layers[i];
+    net.latency_ns = std::max(net.latency_ns, lc.finish_ns);
+    net.sequential_latency_ns += lc.busy_ns;
+    net.energy_pj += lc.energy_pj;
+    net.area_um2 += lc.area_um2;
+    net.tiles += lc.tiles;
+    net.crossbars += lc.crossbars;
+    for (int k = 0; k < kLatencyParts; ++k) net.latency_breakdown_ns[k] += lc.latency_breakdown_ns[k];
+    for (int k = 0; k < kEnergyParts; ++k) net.energy_breakdown_pj[k] += lc.energy_breakdown_pj[k];
+    for (int k = 0; k < kAreaParts; ++k) net.area_breakdown_um2[k] += lc.area_breakdown_um2[k];
+  }
+  if (any_sum) {
+    net.global_accumulator_energy_pj = global_adders * c.global_adder_nj * 1000.0;
+    net.global_accumulator_area_um2 = c.global_acc_base_area + global_adders * c.global_adder_area;
+  }
+  // MNSIM departure (reproduced by the mnsim2 presets): the element-sum accumulator is left out
+  // of the energy and area totals.
+  if (!c.omit_global_accumulator) {
+    net.energy_pj += net.global_accumulator_energy_pj;
+    net.area_um2 += net.global_accumulator_area_um2;
+    net.energy_breakdown_pj[kEp(EnergyPart::kGlobalAccumulator)] = net.global_accumulator_energy_pj;
+    net.area_breakdown_um2[kAp(AreaPart::kGlobalAccumulator)] = net.global_accumulator_area_um2;
+  }
+  return net;
+}
+
+}  // namespace imcnas::imc::internal

@@ -1,0 +1,33 @@
+// The MNSIM-2.0-style cost model: mapping onto crossbars, PEs and tiles, spiral tile placement,
+// per-output-pixel pipelined latency (MNSIM's mode 1), energy and area.
+#ifndef IMCNAS_IMC_INTERNAL_MNSIM_ENGINE_H_
+#define IMCNAS_IMC_INTERNAL_MNSIM_ENGINE_H_
+
+#include <vector>
+
+#include "arch/graph.h"
+#include "imc/cost.h"
+#include "imc/internal/layer_list.h"
+#include "imc/internal/mnsim_constants.h"
+
+namespace imcnas::imc::internal {
+
+// Mapping of one layer (no timing): what `MapMnsim` computes and the benchmark times alone.
+struct MnsimMapping {
+  int pes = 0;          // crossbar pairs (PEs) holding the weights
+  int tiles = 0;        // tiles charged
+  int placed_tiles = 0; // tiles occupying a place in the array
+  int rows = 0, cols = 0;  // used rows / columns of the fullest crossbar
+  int max_pe = 0;       // PEs used in the fullest tile
+};
+
+// Maps every layer; throws std::invalid_argument if a layer does not fit the crossbar (e.g. a
+// kernel larger than the crossbar rows) or the network needs more tiles than the chip has.
+void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
+              std::vector<MnsimMapping>* mapping);
+
+NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph);
+
+}  // namespace imcnas::imc::internal
+
+#endif  // IMCNAS_IMC_INTERNAL_MNSIM_ENGINE_H_

@@ -1,0 +1,15 @@
+// The DNN+NeuroSim-V1.4-style cost model (configuration B: conventional mapping, layer by layer).
+#ifndef IMCNAS_IMC_INTERNAL_NEUROSIM_ENGINE_H_
+#define IMCNAS_IMC_INTERNAL_NEUROSIM_ENGINE_H_
+
+#include "arch/graph.h"
+#include "imc/cost.h"
+#include "imc/internal/neurosim_constants.h"
+
+namespace imcnas::imc::internal {
+
+NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& graph);
+
+}  // namespace imcnas::imc::internal
+
+#endif  // IMCNAS_IMC_INTERNAL_NEUROSIM_ENGINE_H_

@@ -1,0 +1,177 @@
+// The public API of imc/: names, errors, JSON, determinism, the presets' mechanisms.
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "arch/architecture.h"
+#include "arch/graph.h"
+#include "imc/estimate.h"
+
+namespace imcnas::imc {
+namespace {
+
+arch::Graph Net(const std::string& name) {
+  return arch::Lower(arch::LoadArchitecture("testdata/arch/" + name + ".json"));
+}
+
+arch::Graph Parse(const std::string& json) { return arch::Lower(arch::ParseArchitecture(json)); }
+
+double EnergyPart(const NetworkCost& c, imc::EnergyPart p) {
+  return c.energy_breakdown_pj[static_cast<int>(p)];
+}
+
+TEST(EstimateTest, PresetNamesAndDispatch) {
+  const auto names = PresetNames();
+  for (const char* n : {"mnsim2", "mnsim2_2024a", "mnsim2_xbar64", "mnsim2_xbar128",
+                        "mnsim2_xbar512", "mnsim2_adc1", "mnsim2_adc2", "mnsim2_adc4",
+                        "mnsim2_adc7", "mnsim2_dac2", "mnsim2_physical"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
+  }
+  const arch::Graph g = Net("b01");
+  const NetworkCost a = Estimate<Mnsim2>(g);
+  const NetworkCost b = EstimateByName("mnsim2", g);
+  EXPECT_EQ(a.latency_ns, b.latency_ns);
+  EXPECT_EQ(a.energy_pj, b.energy_pj);
+  EXPECT_EQ(a.area_um2, b.area_um2);
+  EXPECT_EQ(a.preset, "mnsim2");
+}
+
+TEST(EstimateTest, UnknownPresetListsKnownNames) {
+  try {
+    EstimateByName("mnsim3", Net("b01"));
+    FAIL() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("mnsim3"), std::string::npos);
+    EXPECT_NE(m.find("mnsim2_xbar128"), std::string::npos);
+  }
+  EXPECT_THROW(PresetConstantsByName(""), std::invalid_argument);
+}
+
+TEST(EstimateTest, DeterministicAndConsistent) {
+  const arch::Graph g = Net("b06");
+  const NetworkCost a = Estimate<Mnsim2>(g), b = Estimate<Mnsim2>(g);
+  EXPECT_EQ(a.latency_ns, b.latency_ns);
+  EXPECT_EQ(a.energy_pj, b.energy_pj);
+  double energy = 0, area = 0, finish = 0;
+  for (const LayerCost& l : a.layers) {
+    energy += l.energy_pj;
+    area += l.area_um2;
+    finish = std::max(finish, l.finish_ns);
+    EXPECT_GE(l.busy_ns, 0.0) << l.name;
+  }
+  EXPECT_DOUBLE_EQ(energy, a.energy_pj);
+  EXPECT_DOUBLE_EQ(area, a.area_um2);
+  EXPECT_DOUBLE_EQ(finish, a.latency_ns);
+  // Pipelining overlaps layers: the pipelined latency is below the sum of busy times.
+  EXPECT_LT(a.latency_ns, a.sequential_latency_ns);
+  EXPECT_EQ(a.ops, 2 * g.macs());
+  EXPECT_NEAR(a.tops_per_w, a.ops / a.energy_pj, 1e-12);
+  EXPECT_NEAR(a.edp_pj_ns, a.energy_pj * a.latency_ns, 1e-6 * a.edp_pj_ns);
+}
+
+TEST(EstimateTest, MappingOfAConvLayer) {
+  // 32 -> 64 channels, 3x3: 28 whole channels (252 rows) per 256-row crossbar -> 2 crossbar rows
+  // of PEs; 8 one-bit magnitude slices -> 8 PE columns; 16 PEs in 4 tiles of 2x2 PEs.
+  const NetworkCost c = Estimate<Mnsim2>(Net("b01"));
+  const LayerCost& l = c.layers[3];
+  EXPECT_EQ(l.name, "block1.conv1");
+  EXPECT_EQ(l.pes, 16);
+  EXPECT_EQ(l.crossbars, 32);
+  EXPECT_EQ(l.tiles, 4);
+  EXPECT_EQ(l.weight_rows, 288);
+  EXPECT_EQ(l.weight_cols, 64);
+  EXPECT_GT(l.utilisation, 0.0);
+  EXPECT_LE(l.utilisation, 1.0);
+}
+
+TEST(EstimateTest, FirstResBlockGetsTheDummyPool) {
+  const NetworkCost c = Estimate<Mnsim2>(Net("b03"));
+  EXPECT_EQ(c.layers[0].kind, "dummy_pool");
+  EXPECT_EQ(c.layers[0].energy_pj, 0.0);
+  EXPECT_EQ(c.layers[0].tiles, 1);
+  EXPECT_EQ(Estimate<Mnsim2>(Net("b01")).layers[0].kind, "conv");
+}
+
+TEST(EstimateTest, SensitivityPresetsMoveTheRightWay) {
+  const arch::Graph g = Net("b01");
+  const NetworkCost base = Estimate<Mnsim2>(g);
+  // ADC choice 4 differs from choice 6 only in area.
+  const NetworkCost adc4 = Estimate<Mnsim2Adc4>(g);
+  EXPECT_EQ(adc4.energy_pj, base.energy_pj);
+  EXPECT_LT(adc4.area_um2, base.area_um2);
+  // A 2-bit DAC halves the input cycles: faster and less ADC energy.
+  const NetworkCost dac2 = Estimate<Mnsim2Dac2>(g);
+  EXPECT_LT(dac2.latency_ns, base.latency_ns);
+  EXPECT_LT(EnergyPart(dac2, EnergyPart::kAdc), EnergyPart(base, EnergyPart::kAdc));
+  // 64x64 crossbars with 128 ADCs each: more ADC energy (MNSIM's fixed converter count).
+  const NetworkCost x64 = Estimate<Mnsim2Xbar64>(g);
+  EXPECT_GT(EnergyPart(x64, EnergyPart::kAdc), EnergyPart(base, EnergyPart::kAdc));
+}
+
+TEST(EstimateTest, PhysicalPresetDropsMnsimDepartures) {
+  const arch::Graph g = Net("b03");
+  const NetworkCost m = Estimate<Mnsim2>(g);
+  const NetworkCost p = Estimate<Mnsim2Physical>(g);
+  // ADC energy P/f instead of P*(bits+2)/f: 8x less at 6 bits.
+  EXPECT_NEAR(EnergyPart(p, EnergyPart::kAdc) * 8, EnergyPart(m, EnergyPart::kAdc),
+              1e-6 * EnergyPart(m, EnergyPart::kAdc));
+  // Pooling layers no longer take tiles; the element-sum accumulator is in the totals.
+  EXPECT_LT(p.area_um2 - p.global_accumulator_area_um2, m.area_um2);
+  EXPECT_GT(EnergyPart(p, EnergyPart::kGlobalAccumulator), 0.0);
+  EXPECT_EQ(p.latency_ns, m.latency_ns);
+}
+
+TEST(EstimateTest, NetworkTooLargeForTheChipThrows) {
+  // VGG-8 at 64x64 crossbars does not fit 64x64 tiles (MNSIM fails the same way).
+  EXPECT_THROW(Estimate<Mnsim2Xbar64>(Net("vgg8")), std::invalid_argument);
+  const arch::Graph huge = Parse(
+      R"({"input": [32, 32, 3], "classes": 10, "blocks": [["VGG", 2048], ["VGG", 4096]]})");
+  EXPECT_THROW(Estimate<Mnsim2>(huge), std::invalid_argument);
+}
+
+TEST(EstimateTest, LargeKernelThatDoesNotFitThrows) {
+  const arch::Graph g = Parse(
+      R"({"input": [32, 32, 3], "classes": 10, "layers": [["conv", 15, 8, 1], ["fc", 10]]})");
+  EXPECT_THROW(Estimate<Mnsim2Xbar64>(g), std::invalid_argument);
+  EXPECT_NO_THROW(Estimate<Mnsim2>(g));
+}
+
+TEST(EstimateTest, JsonHasTheAgreedKeys) {
+  const NetworkCost c = Estimate<Mnsim2>(Net("b03"));
+  const nlohmann::json j = ToJson(c);
+  ASSERT_TRUE(j.contains("layers"));
+  ASSERT_TRUE(j.contains("total"));
+  EXPECT_EQ(j["layers"].size(), c.layers.size());
+  for (const char* key : {"latency_ns", "energy_pj", "area_um2", "sequential_latency_ns",
+                          "energy_breakdown_pj", "area_breakdown_um2", "tops_per_w", "edp_pj_ns"}) {
+    EXPECT_TRUE(j["total"].contains(key)) << key;
+  }
+  EXPECT_DOUBLE_EQ(j["total"]["latency_ns"].get<double>(), c.latency_ns);
+  EXPECT_TRUE(j["layers"][1].contains("energy_breakdown_pj"));
+  EXPECT_TRUE(j["total"]["energy_breakdown_pj"].contains("adc"));
+}
+
+TEST(EstimateTest, PresetConstantsRecordTheHardware) {
+  const nlohmann::json j = PresetConstants<Mnsim2>();
+  EXPECT_EQ(j["preset"], "mnsim2");
+  EXPECT_EQ(j["crossbar"]["rows"], 256);
+  EXPECT_EQ(j["adc"]["bits"], 6);
+  EXPECT_EQ(j["pe"]["adcs"], 128);
+  EXPECT_EQ(PresetConstantsByName("mnsim2_xbar64")["crossbar"]["rows"], 64);
+  EXPECT_EQ(PresetConstantsByName("mnsim2_2024a")["pe"]["dacs"], 256);
+}
+
+// Compile-time checks on the presets.
+static_assert(Mnsim2::kWeightSlices == 8, "9-bit weights with polarity: 8 one-bit slices");
+static_assert(Mnsim2::kInputCycles == 9, "9-bit activations through a 1-bit DAC");
+static_assert(Mnsim2Dac2::kInputCycles == 5, "9-bit activations through a 2-bit DAC");
+static_assert(internal::MnsimTables<Mnsim2>::kConstants.placement[3].row == 1 &&
+                  internal::MnsimTables<Mnsim2>::kConstants.placement[3].col == 0,
+              "spiral placement: tile 3 at (1, 0)");
+
+}  // namespace
+}  // namespace imcnas::imc
