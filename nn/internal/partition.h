@@ -1,0 +1,39 @@
+// The fixed work partition that makes every result independent of the OpenMP thread count.
+// Work over the batch is cut into kGroups contiguous groups of images whatever the number of
+// threads; a reduction over the batch keeps one partial sum per group and adds the groups in
+// index order. Eigen itself always runs single-threaded inside a group, so its blocking (and
+// hence its summation order) depends only on the matrix sizes, which depend only on the group.
+#ifndef IMCNAS_NN_INTERNAL_PARTITION_H_
+#define IMCNAS_NN_INTERNAL_PARTITION_H_
+
+#include <algorithm>
+#include <cstddef>
+
+namespace imcnas::nn::internal {
+
+// Enough groups to keep up to 8 threads busy; more would only cost partial-sum memory.
+inline constexpr int kGroups = 8;
+
+inline int NumGroups(int items) { return std::max(1, std::min(items, kGroups)); }
+
+// First item of group g of `groups` over `items` items.
+inline int GroupBegin(int g, int groups, int items) {
+  return static_cast<int>(static_cast<long long>(g) * items / groups);
+}
+
+// Sum of f(0..n-1) in double with 8 interleaved lanes combined in a fixed tree: accurate,
+// vectorisable, and bit-identical on every run.
+template <typename F>
+double LaneSum(std::size_t n, F f) {
+  double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int l = 0; l < 8; ++l) lane[l] += f(i + l);
+  }
+  for (int l = 0; i < n; ++i, ++l) lane[l] += f(i);
+  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
+}  // namespace imcnas::nn::internal
+
+#endif  // IMCNAS_NN_INTERNAL_PARTITION_H_

@@ -1,0 +1,836 @@
+// GCC 12 reports a false "may be used uninitialized" inside Eigen's AVX-512 reductions
+// (_mm256_undefined_pd in predux) when small products are inlined here; the code is Eigen's.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include "nn/layers.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "nn/internal/partition.h"
+
+namespace imcnas::nn {
+namespace {
+
+using Eigen::Index;
+using Eigen::OuterStride;
+using internal::GroupBegin;
+using internal::kGroups;
+using internal::LaneSum;
+using internal::NumGroups;
+
+// Columns of one im2col chunk: large enough for an efficient matrix product, small enough for
+// the chunk to stay near the caches.
+constexpr int kTargetColumns = 1024;
+
+template <typename T>
+void Require(bool ok, const std::string& what) {
+  if (!ok) throw std::invalid_argument(what);
+}
+
+template <typename T>
+void SameShape(const Tensor<T>& a, Tensor<T>& b) {
+  EnsureShape(b, a.shape(0), a.shape(1), a.shape(2), a.shape(3));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Workspace
+
+template <typename T>
+void Workspace<T>::Reserve(int threads) {
+  if (static_cast<int>(thread_.size()) < threads) {
+    thread_.resize(threads);
+    thread2_.resize(threads);
+  }
+}
+
+template <typename T>
+T* Workspace<T>::Thread(int thread, std::size_t size) {
+  auto& b = thread_[thread];
+  if (b.size() < size) b.resize(size);
+  return b.data();
+}
+
+template <typename T>
+T* Workspace<T>::Thread2(int thread, std::size_t size) {
+  auto& b = thread2_[thread];
+  if (b.size() < size) b.resize(size);
+  return b.data();
+}
+
+template <typename T>
+T* Workspace<T>::Partials(std::size_t size) {
+  const std::size_t total = size * kGroups;
+  if (partials_.size() < total) partials_.resize(total);
+  std::fill(partials_.begin(), partials_.begin() + total, T(0));
+  return partials_.data();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv2d
+
+template <typename T>
+Conv2d<T>::Conv2d(int in_channels, int out_channels, int kernel, int stride, int padding,
+                  bool bias, std::shared_ptr<Workspace<T>> workspace)
+    : in_(in_channels),
+      out_(out_channels),
+      k_(kernel),
+      stride_(stride),
+      pad_(padding),
+      has_bias_(bias),
+      ws_(workspace ? std::move(workspace) : std::make_shared<Workspace<T>>()) {
+  Require<T>(in_ > 0 && out_ > 0 && k_ > 0 && stride_ > 0 && pad_ >= 0,
+             "Conv2d: channels, kernel and stride must be positive, padding non-negative");
+  const std::size_t weights = static_cast<std::size_t>(out_) * in_ * k_ * k_;
+  weight_ = xt::zeros<T>({weights});
+  weight_grad_ = xt::zeros<T>({weights});
+  const std::size_t biases = has_bias_ ? out_ : 0;
+  bias_ = xt::zeros<T>({biases});
+  bias_grad_ = xt::zeros<T>({biases});
+}
+
+template <typename T>
+std::vector<Parameter<T>> Conv2d<T>::Parameters() {
+  std::vector<Parameter<T>> p = {{"weight", &weight_, &weight_grad_, false}};
+  if (has_bias_) p.push_back({"bias", &bias_, &bias_grad_, true});
+  return p;
+}
+
+// Output columns [lo, hi) read input columns ix = ox*stride - pad + kx inside [0, w).
+template <typename T>
+int Conv2d<T>::LastColumn(int w, int kx, int lo, int ow) const {
+  const int last = w - 1 + pad_ - kx;  // ox * stride <= last
+  if (last < 0) return lo;
+  return std::max(lo, std::min(ow, last / stride_ + 1));
+}
+
+template <typename T>
+void Conv2d<T>::Im2Col(const Tensor<T>& x, int n0, int images, int oh, int ow, T* col) const {
+  const int n = static_cast<int>(x.shape(1));
+  const int h = static_cast<int>(x.shape(2));
+  const int w = static_cast<int>(x.shape(3));
+  const std::size_t p = static_cast<std::size_t>(oh) * ow;
+  const std::size_t cols = p * images;
+  for (int c = 0; c < in_; ++c) {
+    for (int ky = 0; ky < k_; ++ky) {
+      for (int kx = 0; kx < k_; ++kx) {
+        T* row = col + ((static_cast<std::size_t>(c) * k_ + ky) * k_ + kx) * cols;
+        // Output columns whose input column ix = ox*stride - pad + kx lies inside the image.
+        const int lo = std::min(ow, std::max(0, (pad_ - kx + stride_ - 1) / stride_));
+        const int hi = LastColumn(w, kx, lo, ow);
+        for (int i = 0; i < images; ++i) {
+          const T* plane = x.data() + (static_cast<std::size_t>(c) * n + n0 + i) * h * w;
+          T* dst = row + i * p;
+          for (int oy = 0; oy < oh; ++oy) {
+            T* d = dst + static_cast<std::size_t>(oy) * ow;
+            const int iy = oy * stride_ - pad_ + ky;
+            if (iy < 0 || iy >= h) {
+              std::fill(d, d + ow, T(0));
+              continue;
+            }
+            const T* src = plane + static_cast<std::size_t>(iy) * w - pad_ + kx;
+            std::fill(d, d + lo, T(0));
+            if (stride_ == 1) {
+              std::copy(src + lo, src + hi, d + lo);
+            } else {
+              for (int ox = lo; ox < hi; ++ox) d[ox] = src[ox * stride_];
+            }
+            std::fill(d + hi, d + ow, T(0));
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void Conv2d<T>::Col2Im(const T* col, int n0, int images, int oh, int ow, Tensor<T>& dx) const {
+  const int n = static_cast<int>(dx.shape(1));
+  const int h = static_cast<int>(dx.shape(2));
+  const int w = static_cast<int>(dx.shape(3));
+  const std::size_t p = static_cast<std::size_t>(oh) * ow;
+  const std::size_t cols = p * images;
+  for (int c = 0; c < in_; ++c) {
+    for (int i = 0; i < images; ++i) {
+      T* plane = dx.data() + (static_cast<std::size_t>(c) * n + n0 + i) * h * w;
+      std::fill(plane, plane + static_cast<std::size_t>(h) * w, T(0));
+    }
+    for (int ky = 0; ky < k_; ++ky) {
+      for (int kx = 0; kx < k_; ++kx) {
+        const T* row = col + ((static_cast<std::size_t>(c) * k_ + ky) * k_ + kx) * cols;
+        const int lo = std::min(ow, std::max(0, (pad_ - kx + stride_ - 1) / stride_));
+        const int hi = LastColumn(w, kx, lo, ow);
+        for (int i = 0; i < images; ++i) {
+          T* plane = dx.data() + (static_cast<std::size_t>(c) * n + n0 + i) * h * w;
+          const T* src = row + i * p;
+          for (int oy = 0; oy < oh; ++oy) {
+            const int iy = oy * stride_ - pad_ + ky;
+            if (iy < 0 || iy >= h) continue;
+            const T* s = src + static_cast<std::size_t>(oy) * ow;
+            T* d = plane + static_cast<std::size_t>(iy) * w - pad_ + kx;
+            if (stride_ == 1) {
+              for (int ox = lo; ox < hi; ++ox) d[ox] += s[ox];
+            } else {
+              for (int ox = lo; ox < hi; ++ox) d[ox * stride_] += s[ox];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void Conv2d<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
+                        bool /*training*/) {
+  const Tensor<T>& x = *inputs.at(0);
+  Require<T>(static_cast<int>(x.shape(0)) == in_, "Conv2d: input channel count mismatch");
+  const int n = static_cast<int>(x.shape(1));
+  const int h = static_cast<int>(x.shape(2));
+  const int w = static_cast<int>(x.shape(3));
+  const int oh = (h + 2 * pad_ - k_) / stride_ + 1;
+  const int ow = (w + 2 * pad_ - k_) / stride_ + 1;
+  Require<T>(oh > 0 && ow > 0, "Conv2d: kernel larger than the padded input");
+  EnsureShape(output, out_, n, oh, ow);
+  const int p = oh * ow;
+  const int kk = in_ * k_ * k_;
+  const int chunk = std::max(1, kTargetColumns / p);
+  const int groups = NumGroups(n);
+  ws_->Reserve(omp_get_max_threads());
+  const ConstMatrixMap<T> wm(weight_.data(), out_, kk, OuterStride<>(kk));
+#pragma omp parallel for schedule(static)
+  for (int g = 0; g < groups; ++g) {
+    const int gb = GroupBegin(g, groups, n);
+    const int ge = GroupBegin(g + 1, groups, n);
+    for (int n0 = gb; n0 < ge; n0 += chunk) {
+      const int m = std::min(chunk, ge - n0);
+      const T* col = x.data() + static_cast<std::size_t>(n0) * p;
+      Index ld = static_cast<Index>(n) * p;
+      if (!pointwise()) {
+        T* buffer = ws_->Thread(omp_get_thread_num(), static_cast<std::size_t>(kk) * m * p);
+        Im2Col(x, n0, m, oh, ow, buffer);
+        col = buffer;
+        ld = static_cast<Index>(m) * p;
+      }
+      const ConstMatrixMap<T> cm(col, kk, static_cast<Index>(m) * p, OuterStride<>(ld));
+      MatrixMap<T> ym(output.data() + static_cast<std::size_t>(n0) * p, out_,
+                      static_cast<Index>(m) * p, OuterStride<>(static_cast<Index>(n) * p));
+      ym.noalias() = wm * cm;
+      if (has_bias_) {
+        for (int co = 0; co < out_; ++co) ym.row(co).array() += bias_(co);
+      }
+    }
+  }
+}
+
+template <typename T>
+void Conv2d<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
+                         const Tensor<T>& output_grad,
+                         const std::vector<Tensor<T>*>& input_grads) {
+  const Tensor<T>& x = *inputs.at(0);
+  Tensor<T>* dx = input_grads.at(0);
+  const int n = static_cast<int>(x.shape(1));
+  const int oh = static_cast<int>(output.shape(2));
+  const int ow = static_cast<int>(output.shape(3));
+  if (dx) SameShape(x, *dx);
+  const int p = oh * ow;
+  const int kk = in_ * k_ * k_;
+  const int chunk = std::max(1, kTargetColumns / p);
+  const int groups = NumGroups(n);
+  const std::size_t weights = static_cast<std::size_t>(out_) * kk;
+  const std::size_t slot = weights + out_;  // one group's partial weight and bias gradients
+  ws_->Reserve(omp_get_max_threads());
+  T* partials = ws_->Partials(slot);
+  const ConstMatrixMap<T> wm(weight_.data(), out_, kk, OuterStride<>(kk));
+#pragma omp parallel for schedule(static)
+  for (int g = 0; g < groups; ++g) {
+    const int gb = GroupBegin(g, groups, n);
+    const int ge = GroupBegin(g + 1, groups, n);
+    MatrixMap<T> dwg(partials + g * slot, out_, kk, OuterStride<>(kk));
+    T* dbg = partials + g * slot + weights;
+    for (int n0 = gb; n0 < ge; n0 += chunk) {
+      const int m = std::min(chunk, ge - n0);
+      const Index cols = static_cast<Index>(m) * p;
+      const T* col = x.data() + static_cast<std::size_t>(n0) * p;
+      Index ld = static_cast<Index>(n) * p;
+      if (!pointwise()) {
+        T* buffer = ws_->Thread(omp_get_thread_num(), static_cast<std::size_t>(kk) * cols);
+        Im2Col(x, n0, m, oh, ow, buffer);
+        col = buffer;
+        ld = cols;
+      }
+      const ConstMatrixMap<T> cm(col, kk, cols, OuterStride<>(ld));
+      const ConstMatrixMap<T> dym(output_grad.data() + static_cast<std::size_t>(n0) * p, out_,
+                                  cols, OuterStride<>(static_cast<Index>(n) * p));
+      dwg.noalias() += dym * cm.transpose();
+      if (has_bias_) {
+        for (int co = 0; co < out_; ++co) {
+          const T* row = dym.row(co).data();
+          dbg[co] += static_cast<T>(LaneSum(cols, [&](std::size_t i) { return double(row[i]); }));
+        }
+      }
+      if (!dx) continue;
+      if (pointwise()) {
+        MatrixMap<T> dxm(dx->data() + static_cast<std::size_t>(n0) * p, in_, cols,
+                         OuterStride<>(static_cast<Index>(n) * p));
+        dxm.noalias() = wm.transpose() * dym;
+      } else {
+        T* dcol = ws_->Thread2(omp_get_thread_num(), static_cast<std::size_t>(kk) * cols);
+        MatrixMap<T> dcm(dcol, kk, cols, OuterStride<>(cols));
+        dcm.noalias() = wm.transpose() * dym;
+        Col2Im(dcol, n0, m, oh, ow, *dx);
+      }
+    }
+  }
+  // Groups are added in index order, whatever thread computed them.
+  const long long total = static_cast<long long>(has_bias_ ? slot : weights);
+#pragma omp parallel for schedule(static)
+  for (long long i = 0; i < total; ++i) {
+    T sum = partials[i];
+    for (int g = 1; g < groups; ++g) sum += partials[g * slot + i];
+    if (i < static_cast<long long>(weights)) {
+      weight_grad_(i) = sum;
+    } else {
+      bias_grad_(i - weights) = sum;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// BatchNorm
+
+template <typename T>
+BatchNorm<T>::BatchNorm(int channels, double momentum, double eps)
+    : channels_(channels), momentum_(momentum), eps_(eps) {
+  Require<T>(channels > 0, "BatchNorm: channels must be positive");
+  const std::size_t c = channels;
+  gamma_ = xt::ones<T>({c});
+  beta_ = xt::zeros<T>({c});
+  gamma_grad_ = xt::zeros<T>({c});
+  beta_grad_ = xt::zeros<T>({c});
+  running_mean_ = xt::zeros<T>({c});
+  running_var_ = xt::ones<T>({c});
+  mean_.assign(c, 0);
+  inv_std_.assign(c, 1);
+}
+
+template <typename T>
+std::vector<Parameter<T>> BatchNorm<T>::Parameters() {
+  return {{"gamma", &gamma_, &gamma_grad_, true}, {"beta", &beta_, &beta_grad_, true}};
+}
+
+template <typename T>
+void BatchNorm<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
+                           bool training) {
+  const Tensor<T>& x = *inputs.at(0);
+  Require<T>(static_cast<int>(x.shape(0)) == channels_, "BatchNorm: channel count mismatch");
+  SameShape(x, output);
+  const std::size_t m = x.size() / channels_;
+  Require<T>(!training || m > 1, "BatchNorm: training needs more than one value per channel");
+  last_training_ = training;
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < channels_; ++c) {
+    const T* xc = x.data() + c * m;
+    T* yc = output.data() + c * m;
+    double mean, inv_std;
+    if (training) {
+      // One pass over the data for both moments, shifted by the first value so that the
+      // subtraction in the variance does not cancel for large means.
+      const double shift = xc[0];
+      double s1 = 0, s2 = 0;
+      {
+        double a1[8] = {0, 0, 0, 0, 0, 0, 0, 0}, a2[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        std::size_t i = 0;
+        for (; i + 8 <= m; i += 8) {
+          for (int l = 0; l < 8; ++l) {
+            const double d = xc[i + l] - shift;
+            a1[l] += d;
+            a2[l] += d * d;
+          }
+        }
+        for (int l = 0; i < m; ++i, ++l) {
+          const double d = xc[i] - shift;
+          a1[l] += d;
+          a2[l] += d * d;
+        }
+        s1 = ((a1[0] + a1[1]) + (a1[2] + a1[3])) + ((a1[4] + a1[5]) + (a1[6] + a1[7]));
+        s2 = ((a2[0] + a2[1]) + (a2[2] + a2[3])) + ((a2[4] + a2[5]) + (a2[6] + a2[7]));
+      }
+      mean = shift + s1 / m;
+      const double var = std::max(0.0, s2 / m - (s1 / m) * (s1 / m));
+      inv_std = 1.0 / std::sqrt(var + eps_);
+      running_mean_(c) = static_cast<T>((1 - momentum_) * running_mean_(c) + momentum_ * mean);
+      running_var_(c) = static_cast<T>((1 - momentum_) * running_var_(c) +
+                                       momentum_ * var * m / (m - 1));
+    } else {
+      mean = running_mean_(c);
+      inv_std = 1.0 / std::sqrt(static_cast<double>(running_var_(c)) + eps_);
+    }
+    mean_[c] = mean;
+    inv_std_[c] = inv_std;
+    const T scale = static_cast<T>(gamma_(c) * inv_std);
+    const T shift = static_cast<T>(beta_(c) - mean * gamma_(c) * inv_std);
+    if (fused_relu_) {
+      for (std::size_t i = 0; i < m; ++i) yc[i] = std::max(xc[i] * scale + shift, T(0));
+    } else {
+      for (std::size_t i = 0; i < m; ++i) yc[i] = xc[i] * scale + shift;
+    }
+  }
+}
+
+template <typename T>
+void BatchNorm<T>::Backward(const std::vector<const Tensor<T>*>& inputs,
+                            const Tensor<T>& output, const Tensor<T>& output_grad,
+                            const std::vector<Tensor<T>*>& input_grads) {
+  const Tensor<T>& x = *inputs.at(0);
+  Tensor<T>* dx = input_grads.at(0);
+  if (dx) SameShape(x, *dx);
+  const std::size_t m = x.size() / channels_;
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < channels_; ++c) {
+    const T* xc = x.data() + c * m;
+    const T* dyc_raw = output_grad.data() + c * m;
+    const T* yc = output.data() + c * m;
+    const bool fused = fused_relu_;
+    // The gradient at BN's own output: through the fused ReLU's mask if there is one.
+    auto dy = [&](std::size_t i) { return fused && !(yc[i] > T(0)) ? T(0) : dyc_raw[i]; };
+    const double mean = mean_[c];
+    const double inv_std = inv_std_[c];
+    double dbeta = 0, dy_x = 0;  // sum(dy), sum(dy * (x - mean))
+    {
+      double a1[8] = {0, 0, 0, 0, 0, 0, 0, 0}, a2[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      std::size_t i = 0;
+      for (; i + 8 <= m; i += 8) {
+        for (int l = 0; l < 8; ++l) {
+          a1[l] += dy(i + l);
+          a2[l] += static_cast<double>(dy(i + l)) * (xc[i + l] - mean);
+        }
+      }
+      for (int l = 0; i < m; ++i, ++l) {
+        a1[l] += dy(i);
+        a2[l] += static_cast<double>(dy(i)) * (xc[i] - mean);
+      }
+      dbeta = ((a1[0] + a1[1]) + (a1[2] + a1[3])) + ((a1[4] + a1[5]) + (a1[6] + a1[7]));
+      dy_x = ((a2[0] + a2[1]) + (a2[2] + a2[3])) + ((a2[4] + a2[5]) + (a2[6] + a2[7]));
+    }
+    const double dgamma = dy_x * inv_std;
+    gamma_grad_(c) = static_cast<T>(dgamma);
+    beta_grad_(c) = static_cast<T>(dbeta);
+    if (!dx) continue;
+    T* dxc = dx->data() + c * m;
+    const T k = static_cast<T>(gamma_(c) * inv_std);
+    if (!last_training_) {  // statistics are constants in inference mode
+      for (std::size_t i = 0; i < m; ++i) dxc[i] = k * dy(i);
+      continue;
+    }
+    const T mean_t = static_cast<T>(mean);
+    const T inv_std_t = static_cast<T>(inv_std);
+    const T mean_dy = static_cast<T>(dbeta / m);
+    const T mean_dy_xhat = static_cast<T>(dgamma / m);
+    for (std::size_t i = 0; i < m; ++i) {
+      dxc[i] = k * (dy(i) - mean_dy - (xc[i] - mean_t) * inv_std_t * mean_dy_xhat);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Relu
+
+template <typename T>
+void Relu<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output, bool) {
+  const Tensor<T>& x = *inputs.at(0);
+  SameShape(x, output);
+  const long long size = static_cast<long long>(x.size());
+  const T* xd = x.data();
+  T* yd = output.data();
+#pragma omp parallel for schedule(static)
+  for (long long i = 0; i < size; ++i) yd[i] = xd[i] > T(0) ? xd[i] : T(0);
+}
+
+template <typename T>
+void Relu<T>::Backward(const std::vector<const Tensor<T>*>&, const Tensor<T>& output,
+                       const Tensor<T>& output_grad, const std::vector<Tensor<T>*>& input_grads) {
+  Tensor<T>* dx = input_grads.at(0);
+  if (!dx) return;
+  SameShape(output, *dx);
+  const long long size = static_cast<long long>(output.size());
+  const T* y = output.data();
+  const T* dy = output_grad.data();
+  T* d = dx->data();
+#pragma omp parallel for schedule(static)
+  for (long long i = 0; i < size; ++i) d[i] = y[i] > T(0) ? dy[i] : T(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// MaxPool
+
+template <typename T>
+MaxPool<T>::MaxPool(int window) : window_(window) {
+  Require<T>(window > 0, "MaxPool: window must be positive");
+}
+
+template <typename T>
+void MaxPool<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output, bool) {
+  const Tensor<T>& x = *inputs.at(0);
+  const int h = static_cast<int>(x.shape(2));
+  const int w = static_cast<int>(x.shape(3));
+  const int oh = h / window_;
+  const int ow = w / window_;
+  Require<T>(oh > 0 && ow > 0, "MaxPool: window larger than the input");
+  EnsureShape(output, x.shape(0), x.shape(1), oh, ow);
+  const long long planes = static_cast<long long>(x.shape(0)) * x.shape(1);
+  argmax_.resize(output.size());
+#pragma omp parallel for schedule(static)
+  for (long long pl = 0; pl < planes; ++pl) {
+    const T* in = x.data() + pl * h * w;
+    T* out = output.data() + pl * oh * ow;
+    std::int32_t* arg = argmax_.data() + pl * oh * ow;
+    for (int oy = 0; oy < oh; ++oy) {
+      for (int ox = 0; ox < ow; ++ox) {
+        int best = oy * window_ * w + ox * window_;
+        T value = in[best];
+        for (int dy = 0; dy < window_; ++dy) {
+          const T* row = in + (oy * window_ + dy) * w + ox * window_;
+          for (int dx = 0; dx < window_; ++dx) {
+            // "!(row[dx] <= value)" also takes a NaN, which then propagates as in PyTorch.
+            if (!(row[dx] <= value) && !(value != value)) {
+              value = row[dx];
+              best = static_cast<int>(row - in) + dx;
+            }
+          }
+        }
+        out[oy * ow + ox] = value;
+        arg[oy * ow + ox] = best;
+      }
+    }
+  }
+}
+
+template <typename T>
+void MaxPool<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
+                          const Tensor<T>& output_grad,
+                          const std::vector<Tensor<T>*>& input_grads) {
+  Tensor<T>* dx = input_grads.at(0);
+  if (!dx) return;
+  const Tensor<T>& x = *inputs.at(0);
+  SameShape(x, *dx);
+  const long long hw = static_cast<long long>(x.shape(2)) * x.shape(3);
+  const long long ohw = static_cast<long long>(output.shape(2)) * output.shape(3);
+  const long long planes = static_cast<long long>(x.shape(0)) * x.shape(1);
+#pragma omp parallel for schedule(static)
+  for (long long pl = 0; pl < planes; ++pl) {
+    T* d = dx->data() + pl * hw;
+    std::fill(d, d + hw, T(0));
+    const T* g = output_grad.data() + pl * ohw;
+    const std::int32_t* arg = argmax_.data() + pl * ohw;
+    for (long long i = 0; i < ohw; ++i) d[arg[i]] += g[i];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GlobalAvgPool
+
+template <typename T>
+void GlobalAvgPool<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
+                               bool) {
+  const Tensor<T>& x = *inputs.at(0);
+  EnsureShape(output, x.shape(0), x.shape(1), 1, 1);
+  const std::size_t hw = x.shape(2) * x.shape(3);
+  const long long planes = static_cast<long long>(x.shape(0)) * x.shape(1);
+#pragma omp parallel for schedule(static)
+  for (long long pl = 0; pl < planes; ++pl) {
+    const T* in = x.data() + pl * hw;
+    output.data()[pl] =
+        static_cast<T>(LaneSum(hw, [&](std::size_t i) { return double(in[i]); }) / hw);
+  }
+}
+
+template <typename T>
+void GlobalAvgPool<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>&,
+                                const Tensor<T>& output_grad,
+                                const std::vector<Tensor<T>*>& input_grads) {
+  Tensor<T>* dx = input_grads.at(0);
+  if (!dx) return;
+  const Tensor<T>& x = *inputs.at(0);
+  SameShape(x, *dx);
+  const std::size_t hw = x.shape(2) * x.shape(3);
+  const long long planes = static_cast<long long>(x.shape(0)) * x.shape(1);
+#pragma omp parallel for schedule(static)
+  for (long long pl = 0; pl < planes; ++pl) {
+    const T g = output_grad.data()[pl] / static_cast<T>(hw);
+    std::fill(dx->data() + pl * hw, dx->data() + (pl + 1) * hw, g);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// FullyConnected
+
+template <typename T>
+FullyConnected<T>::FullyConnected(int inputs, int outputs, bool bias)
+    : in_(inputs), out_(outputs), has_bias_(bias) {
+  Require<T>(inputs > 0 && outputs > 0, "FullyConnected: sizes must be positive");
+  const std::size_t weights = static_cast<std::size_t>(in_) * out_;
+  weight_ = xt::zeros<T>({weights});
+  weight_grad_ = xt::zeros<T>({weights});
+  const std::size_t biases = has_bias_ ? out_ : 0;
+  bias_ = xt::zeros<T>({biases});
+  bias_grad_ = xt::zeros<T>({biases});
+}
+
+template <typename T>
+std::vector<Parameter<T>> FullyConnected<T>::Parameters() {
+  std::vector<Parameter<T>> p = {{"weight", &weight_, &weight_grad_, false}};
+  if (has_bias_) p.push_back({"bias", &bias_, &bias_grad_, true});
+  return p;
+}
+
+template <typename T>
+const T* FullyConnected<T>::Flatten(const Tensor<T>& x) {
+  const std::size_t hw = x.shape(2) * x.shape(3);
+  if (hw == 1) return x.data();
+  const std::size_t c = x.shape(0), n = x.shape(1);
+  flat_.resize(c * hw * n);
+  for (std::size_t ci = 0; ci < c; ++ci) {
+    for (std::size_t ni = 0; ni < n; ++ni) {
+      const T* src = x.data() + (ci * n + ni) * hw;
+      for (std::size_t i = 0; i < hw; ++i) flat_[(ci * hw + i) * n + ni] = src[i];
+    }
+  }
+  return flat_.data();
+}
+
+template <typename T>
+void FullyConnected<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
+                                bool) {
+  const Tensor<T>& x = *inputs.at(0);
+  const Index n = static_cast<Index>(x.shape(1));
+  Require<T>(static_cast<long long>(x.size()) == static_cast<long long>(in_) * n,
+             "FullyConnected: input feature count mismatch");
+  EnsureShape(output, out_, n, 1, 1);
+  const ConstMatrixMap<T> xm(Flatten(x), in_, n, OuterStride<>(n));
+  const ConstMatrixMap<T> wm(weight_.data(), out_, in_, OuterStride<>(in_));
+  MatrixMap<T> ym(output.data(), out_, n, OuterStride<>(n));
+  const int groups = NumGroups(out_);
+#pragma omp parallel for schedule(static)
+  for (int g = 0; g < groups; ++g) {
+    const int rb = GroupBegin(g, groups, out_);
+    const int rows = GroupBegin(g + 1, groups, out_) - rb;
+    ym.middleRows(rb, rows).noalias() = wm.middleRows(rb, rows) * xm;
+    if (has_bias_) {
+      for (int r = rb; r < rb + rows; ++r) ym.row(r).array() += bias_(r);
+    }
+  }
+}
+
+template <typename T>
+void FullyConnected<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>&,
+                                 const Tensor<T>& output_grad,
+                                 const std::vector<Tensor<T>*>& input_grads) {
+  const Tensor<T>& x = *inputs.at(0);
+  Tensor<T>* dx = input_grads.at(0);
+  const Index n = static_cast<Index>(x.shape(1));
+  const std::size_t hw = x.shape(2) * x.shape(3);
+  const ConstMatrixMap<T> xm(Flatten(x), in_, n, OuterStride<>(n));
+  const ConstMatrixMap<T> wm(weight_.data(), out_, in_, OuterStride<>(in_));
+  const ConstMatrixMap<T> dym(output_grad.data(), out_, n, OuterStride<>(n));
+  MatrixMap<T> dwm(weight_grad_.data(), out_, in_, OuterStride<>(in_));
+  T* dflat = nullptr;
+  if (dx) {
+    SameShape(x, *dx);
+    if (hw == 1) {
+      dflat = dx->data();
+    } else {
+      flat_grad_.resize(static_cast<std::size_t>(in_) * n);
+      dflat = flat_grad_.data();
+    }
+  }
+  const int out_groups = NumGroups(out_);
+  const int in_groups = NumGroups(in_);
+#pragma omp parallel for schedule(static)
+  for (int g = 0; g < out_groups + in_groups; ++g) {
+    if (g < out_groups) {  // rows of the weight gradient: one dot product over the batch each
+      const int rb = GroupBegin(g, out_groups, out_);
+      const int rows = GroupBegin(g + 1, out_groups, out_) - rb;
+      dwm.middleRows(rb, rows).noalias() = dym.middleRows(rb, rows) * xm.transpose();
+      if (has_bias_) {
+        for (int r = rb; r < rb + rows; ++r) {
+          const T* row = dym.row(r).data();
+          bias_grad_(r) = static_cast<T>(LaneSum(n, [&](std::size_t i) { return double(row[i]); }));
+        }
+      }
+    } else if (dflat) {  // rows of the input gradient
+      const int gi = g - out_groups;
+      const int rb = GroupBegin(gi, in_groups, in_);
+      const int rows = GroupBegin(gi + 1, in_groups, in_) - rb;
+      MatrixMap<T> dxm(dflat, in_, n, OuterStride<>(n));
+      dxm.middleRows(rb, rows).noalias() = wm.middleCols(rb, rows).transpose() * dym;
+    }
+  }
+  if (dx && hw != 1) {
+    const std::size_t c = x.shape(0);
+    for (std::size_t ci = 0; ci < c; ++ci) {
+      for (Index ni = 0; ni < n; ++ni) {
+        T* d = dx->data() + (ci * n + ni) * hw;
+        for (std::size_t i = 0; i < hw; ++i) d[i] = flat_grad_[(ci * hw + i) * n + ni];
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dropout
+
+namespace {
+std::uint64_t SplitMix64(std::uint64_t z) {
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
+template <typename T>
+Dropout<T>::Dropout(double p, std::uint64_t seed) : p_(p), seed_(seed) {
+  Require<T>(p >= 0 && p < 1, "Dropout: p must be in [0, 1)");
+}
+
+template <typename T>
+void Dropout<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
+                         bool training) {
+  const Tensor<T>& x = *inputs.at(0);
+  SameShape(x, output);
+  last_training_ = training;
+  const long long size = static_cast<long long>(x.size());
+  if (!training) {
+    std::copy(x.data(), x.data() + size, output.data());
+    return;
+  }
+  mask_.resize(size);
+  const std::uint64_t stream = SplitMix64(seed_ ^ SplitMix64(calls_++));
+  const T scale = static_cast<T>(1.0 / (1.0 - p_));
+#pragma omp parallel for schedule(static)
+  for (long long i = 0; i < size; ++i) {
+    const double u = (SplitMix64(stream + static_cast<std::uint64_t>(i)) >> 11) * 0x1.0p-53;
+    mask_[i] = u >= p_;
+    output.data()[i] = mask_[i] ? x.data()[i] * scale : T(0);
+  }
+}
+
+template <typename T>
+void Dropout<T>::Backward(const std::vector<const Tensor<T>*>&, const Tensor<T>& output,
+                          const Tensor<T>& output_grad,
+                          const std::vector<Tensor<T>*>& input_grads) {
+  Tensor<T>* dx = input_grads.at(0);
+  if (!dx) return;
+  SameShape(output, *dx);
+  const long long size = static_cast<long long>(output.size());
+  if (!last_training_) {
+    std::copy(output_grad.data(), output_grad.data() + size, dx->data());
+    return;
+  }
+  const T scale = static_cast<T>(1.0 / (1.0 - p_));
+#pragma omp parallel for schedule(static)
+  for (long long i = 0; i < size; ++i) {
+    dx->data()[i] = mask_[i] ? output_grad.data()[i] * scale : T(0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Add
+
+template <typename T>
+void Add<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output, bool) {
+  const Tensor<T>& a = *inputs.at(0);
+  const Tensor<T>& b = *inputs.at(1);
+  Require<T>(a.shape() == b.shape(), "Add: input shapes differ");
+  SameShape(a, output);
+  const long long size = static_cast<long long>(a.size());
+#pragma omp parallel for schedule(static)
+  for (long long i = 0; i < size; ++i) output.data()[i] = a.data()[i] + b.data()[i];
+}
+
+template <typename T>
+void Add<T>::Backward(const std::vector<const Tensor<T>*>&, const Tensor<T>& output,
+                      const Tensor<T>& output_grad, const std::vector<Tensor<T>*>& input_grads) {
+  for (Tensor<T>* dx : input_grads) {
+    if (!dx) continue;
+    SameShape(output, *dx);
+    std::copy(output_grad.data(), output_grad.data() + output_grad.size(), dx->data());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loss
+
+template <typename T>
+LossResult SoftmaxCrossEntropy(const Tensor<T>& logits, const std::int32_t* labels,
+                               double label_smoothing, Tensor<T>* logits_grad) {
+  const int k = static_cast<int>(logits.shape(0));
+  const int n = static_cast<int>(logits.shape(1));
+  Require<T>(logits.shape(2) == 1 && logits.shape(3) == 1, "loss: logits must be K x N x 1 x 1");
+  Require<T>(label_smoothing >= 0 && label_smoothing <= 1, "loss: label smoothing not in [0,1]");
+  if (logits_grad) EnsureShape(*logits_grad, k, n, 1, 1);
+  LossResult result;
+  const T* z = logits.data();
+  std::vector<double> prob(k);
+  double total = 0;
+  for (int j = 0; j < n; ++j) {
+    const int label = labels[j];
+    Require<T>(label >= 0 && label < k,
+               "loss: label " + std::to_string(label) + " outside [0, " + std::to_string(k) + ")");
+    int best = 0;
+    double max = z[j];
+    for (int c = 1; c < k; ++c) {
+      if (z[c * n + j] > max) {
+        max = z[c * n + j];
+        best = c;
+      }
+    }
+    if (best == label) ++result.correct;
+    double sum = 0, sum_z = 0;
+    for (int c = 0; c < k; ++c) {
+      prob[c] = std::exp(z[c * n + j] - max);
+      sum += prob[c];
+      sum_z += z[c * n + j];
+    }
+    const double lse = max + std::log(sum);
+    total += lse - (1 - label_smoothing) * z[label * n + j] - label_smoothing / k * sum_z;
+    if (logits_grad) {
+      for (int c = 0; c < k; ++c) {
+        const double target = (c == label ? 1 - label_smoothing : 0) + label_smoothing / k;
+        logits_grad->data()[c * n + j] = static_cast<T>((prob[c] / sum - target) / n);
+      }
+    }
+  }
+  result.loss = total / n;
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Explicit instantiations.
+
+#define IMCNAS_NN_INSTANTIATE(T)                                                              \
+  template class Workspace<T>;                                                                \
+  template class Conv2d<T>;                                                                   \
+  template class BatchNorm<T>;                                                                \
+  template class Relu<T>;                                                                     \
+  template class MaxPool<T>;                                                                  \
+  template class GlobalAvgPool<T>;                                                            \
+  template class FullyConnected<T>;                                                           \
+  template class Dropout<T>;                                                                  \
+  template class Add<T>;                                                                      \
+  template LossResult SoftmaxCrossEntropy<T>(const Tensor<T>&, const std::int32_t*, double,  \
+                                             Tensor<T>*);
+
+IMCNAS_NN_INSTANTIATE(float)
+IMCNAS_NN_INSTANTIATE(double)
+#undef IMCNAS_NN_INSTANTIATE
+
+}  // namespace imcnas::nn

@@ -1,0 +1,221 @@
+// The trainer's layers, each with its forward pass and the gradient of that pass side by side.
+// Templated on the scalar type: float for training, double for finite-difference gradient
+// checks. Explicitly instantiated for float and double in layers.cc.
+//
+// Every tensor is C x N x H x W (see tensor.h). Backward() overwrites the gradients it writes
+// (input gradients and parameter gradients); a null input-gradient pointer means "not needed"
+// (the network input), which lets the first convolution skip that work.
+#ifndef IMCNAS_NN_LAYERS_H_
+#define IMCNAS_NN_LAYERS_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "nn/tensor.h"
+
+namespace imcnas::nn {
+
+// Scratch memory shared by the layers of one network (only one layer runs at a time): per-thread
+// buffers for im2col, and per-group partial sums of parameter gradients.
+template <typename T>
+class Workspace {
+ public:
+  // Sizes the per-thread tables for `threads` OpenMP threads; call before a parallel region.
+  void Reserve(int threads);
+  // Two independent buffers of at least `size` elements for OpenMP thread `thread`.
+  T* Thread(int thread, std::size_t size);
+  T* Thread2(int thread, std::size_t size);
+  // internal::kGroups x `size` partial sums, zeroed.
+  T* Partials(std::size_t size);
+
+ private:
+  std::vector<std::vector<T>> thread_, thread2_;
+  std::vector<T> partials_;
+};
+
+template <typename T>
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual void Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
+                       bool training) = 0;
+  virtual void Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
+                        const Tensor<T>& output_grad,
+                        const std::vector<Tensor<T>*>& input_grads) = 0;
+  virtual std::vector<Parameter<T>> Parameters() { return {}; }
+};
+
+// k x k convolution, stride s, zero padding p, optional bias. Weight element order is PyTorch's
+// [out][in][ky][kx]; bias [out]. Lowered by im2col to matrix products per chunk of images.
+template <typename T>
+class Conv2d : public Layer<T> {
+ public:
+  Conv2d(int in_channels, int out_channels, int kernel, int stride, int padding, bool bias,
+         std::shared_ptr<Workspace<T>> workspace = nullptr);
+  void Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
+               bool training) override;
+  void Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
+                const Tensor<T>& output_grad, const std::vector<Tensor<T>*>& input_grads) override;
+  std::vector<Parameter<T>> Parameters() override;
+
+  int in_channels() const { return in_; }
+  int out_channels() const { return out_; }
+  int kernel() const { return k_; }
+  bool has_bias() const { return has_bias_; }
+  Vector<T>& weight() { return weight_; }
+  Vector<T>& bias() { return bias_; }
+  Vector<T>& weight_grad() { return weight_grad_; }
+  Vector<T>& bias_grad() { return bias_grad_; }
+
+ private:
+  bool pointwise() const { return k_ == 1 && stride_ == 1 && pad_ == 0; }
+  int LastColumn(int w, int kx, int lo, int ow) const;
+  void Im2Col(const Tensor<T>& x, int n0, int images, int oh, int ow, T* col) const;
+  void Col2Im(const T* col, int n0, int images, int oh, int ow, Tensor<T>& dx) const;
+
+  int in_, out_, k_, stride_, pad_;
+  bool has_bias_;
+  Vector<T> weight_, bias_, weight_grad_, bias_grad_;
+  std::shared_ptr<Workspace<T>> ws_;
+};
+
+// Batch normalisation over N, H, W per channel, as PyTorch's BatchNorm2d (and BatchNorm1d on
+// N x C): biased variance for normalising, unbiased for the running variance, momentum 0.1,
+// eps 1e-5. Parameters gamma [C] (init 1) and beta [C] (init 0).
+template <typename T>
+class BatchNorm : public Layer<T> {
+ public:
+  explicit BatchNorm(int channels, double momentum = 0.1, double eps = 1e-5);
+  void Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
+               bool training) override;
+  void Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
+                const Tensor<T>& output_grad, const std::vector<Tensor<T>*>& input_grads) override;
+  std::vector<Parameter<T>> Parameters() override;
+
+  Vector<T>& gamma() { return gamma_; }
+  Vector<T>& beta() { return beta_; }
+  Vector<T>& gamma_grad() { return gamma_grad_; }
+  Vector<T>& beta_grad() { return beta_grad_; }
+  Vector<T>& running_mean() { return running_mean_; }
+  Vector<T>& running_var() { return running_var_; }
+
+  // Fuses a following ReLU: the output is max(0, BN(x)) and Backward() takes the gradient with
+  // respect to that output (one pass and one stored tensor fewer; the network sets this).
+  void set_fused_relu(bool fused) { fused_relu_ = fused; }
+  bool fused_relu() const { return fused_relu_; }
+
+ private:
+  bool fused_relu_ = false;
+  int channels_;
+  double momentum_, eps_;
+  bool last_training_ = true;
+  Vector<T> gamma_, beta_, gamma_grad_, beta_grad_, running_mean_, running_var_;
+  std::vector<double> mean_, inv_std_;  // of the last forward pass
+};
+
+template <typename T>
+class Relu : public Layer<T> {
+ public:
+  void Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
+               bool training) override;
+  void Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
+                const Tensor<T>& output_grad, const std::vector<Tensor<T>*>& input_grads) override;
+};
+
+// p x p max-pool with stride p (no padding; rows/columns beyond a multiple of p are dropped, as
+// PyTorch's floor mode). Ties go to the first maximum in row-major window order.
+template <typename T>
+class MaxPool : public Layer<T> {
+ public:
+  explicit MaxPool(int window);
+  void Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
+               bool training) override;
+  void Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
+                const Tensor<T>& output_grad, const std::vector<Tensor<T>*>& input_grads) override;
+
+ private:
+  int window_;
+  std::vector<std::int32_t> argmax_;  // per output element: offset in its input H x W plane
+};
+
+// H x W x C -> 1 x 1 x C mean.
+template <typename T>
+class GlobalAvgPool : public Layer<T> {
+ public:
+  void Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
+               bool training) override;
+  void Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
+                const Tensor<T>& output_grad, const std::vector<Tensor<T>*>& input_grads) override;
+};
+
+// Fully connected with bias. Flattens its input as PyTorch flattens NCHW (feature index
+// c*H*W + h*W + w). Weight [out][in], bias [out]. Output is outputs x N x 1 x 1.
+template <typename T>
+class FullyConnected : public Layer<T> {
+ public:
+  FullyConnected(int inputs, int outputs, bool bias = true);
+  void Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
+               bool training) override;
+  void Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
+                const Tensor<T>& output_grad, const std::vector<Tensor<T>*>& input_grads) override;
+  std::vector<Parameter<T>> Parameters() override;
+
+  Vector<T>& weight() { return weight_; }
+  Vector<T>& bias() { return bias_; }
+  Vector<T>& weight_grad() { return weight_grad_; }
+  Vector<T>& bias_grad() { return bias_grad_; }
+
+ private:
+  // Features x N view of x (gathered into flat_ when H*W > 1).
+  const T* Flatten(const Tensor<T>& x);
+  int in_, out_;
+  bool has_bias_;
+  Vector<T> weight_, bias_, weight_grad_, bias_grad_;
+  std::vector<T> flat_, flat_grad_;
+};
+
+// Inverted dropout: in training each element is kept with probability 1-p and scaled by
+// 1/(1-p); identity in inference. The mask is a counter-based hash of (seed, call, element), so
+// it does not depend on the thread count.
+template <typename T>
+class Dropout : public Layer<T> {
+ public:
+  Dropout(double p, std::uint64_t seed);
+  void Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
+               bool training) override;
+  void Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
+                const Tensor<T>& output_grad, const std::vector<Tensor<T>*>& input_grads) override;
+
+ private:
+  double p_;
+  std::uint64_t seed_;
+  std::uint64_t calls_ = 0;
+  bool last_training_ = false;
+  std::vector<std::uint8_t> mask_;
+};
+
+// Element-wise sum of two inputs of equal shape (residual connection).
+template <typename T>
+class Add : public Layer<T> {
+ public:
+  void Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
+               bool training) override;
+  void Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
+                const Tensor<T>& output_grad, const std::vector<Tensor<T>*>& input_grads) override;
+};
+
+// Softmax cross-entropy averaged over the batch, with PyTorch's label smoothing (target
+// (1-s) * one_hot + s / classes). logits: classes x N x 1 x 1. Writes d(loss)/d(logits) when
+// `logits_grad` is not null. `correct` counts arg-max hits (first maximum wins).
+struct LossResult {
+  double loss = 0;
+  int correct = 0;
+};
+template <typename T>
+LossResult SoftmaxCrossEntropy(const Tensor<T>& logits, const std::int32_t* labels,
+                               double label_smoothing, Tensor<T>* logits_grad);
+
+}  // namespace imcnas::nn
+
+#endif  // IMCNAS_NN_LAYERS_H_

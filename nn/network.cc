@@ -1,0 +1,243 @@
+#include "nn/network.h"
+
+#include <Eigen/Core>
+
+#include <cmath>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+namespace imcnas::nn {
+namespace {
+
+// Standard normal draws from the 64-bit Mersenne Twister via Box-Muller: unlike
+// std::normal_distribution the sequence is the same with every standard library.
+class NormalSource {
+ public:
+  explicit NormalSource(std::uint64_t seed) : engine_(seed) {}
+  double Next() {
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
+    double u1;
+    do {
+      u1 = (engine_() >> 11) * 0x1.0p-53;
+    } while (u1 <= 0);
+    const double u2 = (engine_() >> 11) * 0x1.0p-53;
+    const double r = std::sqrt(-2.0 * std::log(u1));
+    spare_ = r * std::sin(2 * M_PI * u2);
+    has_spare_ = true;
+    return r * std::cos(2 * M_PI * u2);
+  }
+
+ private:
+  std::mt19937_64 engine_;
+  double spare_ = 0;
+  bool has_spare_ = false;
+};
+
+}  // namespace
+
+template <typename T>
+Network<T>::Network(const arch::Graph& graph, std::uint64_t seed)
+    : graph_(graph), workspace_(std::make_shared<Workspace<T>>()) {
+  // Eigen must never thread a product itself: its blocking (and so the summation order) would
+  // then depend on the thread count. Parallelism comes from our fixed partitions.
+  Eigen::setNbThreads(1);
+  if (graph_.ops.empty()) throw std::invalid_argument("network: the graph has no ops");
+  for (const arch::Op& op : graph_.ops) {
+    switch (op.kind) {
+      case arch::OpKind::kConv:
+        layers_.push_back(std::make_unique<Conv2d<T>>(op.in.channels, op.out.channels, op.kernel,
+                                                      op.stride, op.padding, op.bias,
+                                                      workspace_));
+        break;
+      case arch::OpKind::kBatchNorm:
+        layers_.push_back(std::make_unique<BatchNorm<T>>(op.out.channels));
+        break;
+      case arch::OpKind::kRelu:
+        layers_.push_back(std::make_unique<Relu<T>>());
+        break;
+      case arch::OpKind::kMaxPool:
+        layers_.push_back(std::make_unique<MaxPool<T>>(op.kernel));
+        break;
+      case arch::OpKind::kGlobalAvgPool:
+        layers_.push_back(std::make_unique<GlobalAvgPool<T>>());
+        break;
+      case arch::OpKind::kFullyConnected:
+        layers_.push_back(std::make_unique<FullyConnected<T>>(
+            static_cast<int>(op.in.size()), op.out.channels, op.bias));
+        break;
+      case arch::OpKind::kAdd:
+        layers_.push_back(std::make_unique<Add<T>>());
+        break;
+    }
+    for (int in : op.inputs) {
+      if (in != arch::kNetworkInput && (in < 0 || in >= static_cast<int>(layers_.size()) - 1)) {
+        throw std::invalid_argument("network: op " + op.name + " reads a later op");
+      }
+    }
+  }
+  std::vector<int> consumers(graph_.ops.size(), 0);
+  for (const arch::Op& op : graph_.ops) {
+    for (int in : op.inputs) {
+      if (in != arch::kNetworkInput) ++consumers[in];
+    }
+  }
+  alias_.assign(graph_.ops.size(), -1);
+  for (std::size_t i = 0; i < graph_.ops.size(); ++i) {
+    const arch::Op& op = graph_.ops[i];
+    if (op.kind != arch::OpKind::kRelu || op.inputs.size() != 1) continue;
+    const int from = op.inputs[0];
+    if (from == arch::kNetworkInput || consumers[from] != 1 ||
+        graph_.ops[from].kind != arch::OpKind::kBatchNorm) {
+      continue;
+    }
+    static_cast<BatchNorm<T>*>(layers_[from].get())->set_fused_relu(true);
+    alias_[i] = from;
+  }
+  activations_.resize(graph_.ops.size());
+  grads_.resize(graph_.ops.size());
+  InitializeHe(seed);
+}
+
+template <typename T>
+void Network<T>::InitializeHe(std::uint64_t seed) {
+  NormalSource normal(seed);
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const arch::Op& op = graph_.ops[i];
+    Vector<T>* weight = nullptr;
+    Vector<T>* bias = nullptr;
+    double fan_in = 0;
+    if (auto* conv = dynamic_cast<Conv2d<T>*>(layers_[i].get())) {
+      weight = &conv->weight();
+      bias = &conv->bias();
+      fan_in = static_cast<double>(op.in.channels) * op.kernel * op.kernel;
+    } else if (auto* fc = dynamic_cast<FullyConnected<T>*>(layers_[i].get())) {
+      weight = &fc->weight();
+      bias = &fc->bias();
+      fan_in = static_cast<double>(op.in.size());
+    } else if (auto* bn = dynamic_cast<BatchNorm<T>*>(layers_[i].get())) {
+      bn->gamma().fill(T(1));
+      bn->beta().fill(T(0));
+      bn->running_mean().fill(T(0));
+      bn->running_var().fill(T(1));
+    }
+    if (weight) {
+      const double std = std::sqrt(2.0 / fan_in);
+      for (auto& w : *weight) w = static_cast<T>(std * normal.Next());
+      bias->fill(T(0));
+    }
+  }
+}
+
+template <typename T>
+const Tensor<T>& Network<T>::Forward(const float* images_nchw, int batch, bool training) {
+  const arch::Shape& s = graph_.input;
+  if (batch <= 0) throw std::invalid_argument("network: batch must be positive");
+  EnsureShape(input_, s.channels, batch, s.height, s.width);
+  const std::size_t plane = static_cast<std::size_t>(s.height) * s.width;
+  for (int c = 0; c < s.channels; ++c) {
+    for (int n = 0; n < batch; ++n) {
+      const float* src = images_nchw + (static_cast<std::size_t>(n) * s.channels + c) * plane;
+      T* dst = input_.data() + (static_cast<std::size_t>(c) * batch + n) * plane;
+      for (std::size_t i = 0; i < plane; ++i) dst[i] = static_cast<T>(src[i]);
+    }
+  }
+  return Forward(input_, training);
+}
+
+template <typename T>
+const Tensor<T>& Network<T>::Forward(const Tensor<T>& input, bool training) {
+  const arch::Shape& s = graph_.input;
+  if (input.shape(0) != static_cast<std::size_t>(s.channels) ||
+      input.shape(2) != static_cast<std::size_t>(s.height) ||
+      input.shape(3) != static_cast<std::size_t>(s.width)) {
+    throw std::invalid_argument("network: input shape does not match the architecture");
+  }
+  if (&input != &input_) input_ = input;
+  std::vector<const Tensor<T>*> in;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    if (alias_[i] >= 0) continue;  // runs inside its BN
+    in.clear();
+    for (int from : graph_.ops[i].inputs) {
+      in.push_back(from == arch::kNetworkInput ? &input_ : &activations_[Resolve(from)]);
+    }
+    layers_[i]->Forward(in, activations_[i], training);
+  }
+  return activations_[Resolve(static_cast<int>(layers_.size()) - 1)];
+}
+
+template <typename T>
+void Network<T>::Backward(const Tensor<T>& logits_grad) {
+  const std::size_t ops = layers_.size();
+  const int last = Resolve(static_cast<int>(ops) - 1);
+  if (logits_grad.shape() != activations_[last].shape()) {
+    throw std::invalid_argument("network: logits gradient shape mismatch");
+  }
+  std::vector<bool> has_grad(ops, false);
+  grads_[last] = logits_grad;
+  has_grad[last] = true;
+  std::vector<const Tensor<T>*> in;
+  std::vector<Tensor<T>*> din;
+  std::vector<int> pending;  // inputs whose gradient lands in scratch_ and is added afterwards
+  for (std::size_t i = ops; i-- > 0;) {
+    if (alias_[i] >= 0 || !has_grad[i]) continue;  // fused, or nothing downstream needs it
+    const arch::Op& op = graph_.ops[i];
+    in.clear();
+    din.clear();
+    int to_add = -1;
+    for (int input : op.inputs) {
+      const int from = input == arch::kNetworkInput ? input : Resolve(input);
+      in.push_back(from == arch::kNetworkInput ? &input_ : &activations_[from]);
+      if (from == arch::kNetworkInput) {
+        din.push_back(nullptr);
+      } else if (!has_grad[from]) {
+        din.push_back(&grads_[from]);
+        has_grad[from] = true;
+      } else {
+        // A second consumer: compute into scratch, then add (never both inputs of one op, as
+        // the graph's only two-input op, add, takes two different tensors).
+        din.push_back(&scratch_);
+        to_add = from;
+      }
+    }
+    layers_[i]->Backward(in, activations_[i], grads_[i], din);
+    if (to_add >= 0) {
+      Tensor<T>& g = grads_[to_add];
+      const long long size = static_cast<long long>(g.size());
+#pragma omp parallel for schedule(static)
+      for (long long j = 0; j < size; ++j) g.data()[j] += scratch_.data()[j];
+    }
+  }
+}
+
+template <typename T>
+std::vector<Parameter<T>> Network<T>::Parameters() {
+  std::vector<Parameter<T>> all;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    for (Parameter<T>& p : layers_[i]->Parameters()) {
+      p.name = graph_.ops[i].name + "." + p.name;
+      all.push_back(p);
+    }
+  }
+  return all;
+}
+
+template <typename T>
+std::vector<Vector<T>*> Network<T>::Buffers() {
+  std::vector<Vector<T>*> all;
+  for (auto& layer : layers_) {
+    if (auto* bn = dynamic_cast<BatchNorm<T>*>(layer.get())) {
+      all.push_back(&bn->running_mean());
+      all.push_back(&bn->running_var());
+    }
+  }
+  return all;
+}
+
+template class Network<float>;
+template class Network<double>;
+
+}  // namespace imcnas::nn

@@ -1,0 +1,63 @@
+// A network built from an architecture's lowered graph (arch/graph.h): one layer per op, the
+// activations of every op kept for the backward pass, gradients summed where a tensor feeds two
+// ops (the input of a RES block).
+#ifndef IMCNAS_NN_NETWORK_H_
+#define IMCNAS_NN_NETWORK_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "arch/graph.h"
+#include "nn/layers.h"
+#include "nn/tensor.h"
+
+namespace imcnas::nn {
+
+template <typename T>
+class Network {
+ public:
+  // Builds the layers and He-initialises them from `seed` (conv and fc weights ~ N(0, 2/fan_in),
+  // biases 0, BN gamma 1, beta 0).
+  Network(const arch::Graph& graph, std::uint64_t seed);
+
+  const arch::Graph& graph() const { return graph_; }
+
+  // Re-draws all weights (as the constructor) and resets BN running statistics.
+  void InitializeHe(std::uint64_t seed);
+
+  // images: batch x C x H x W (NCHW, as datasets::BatchIterator writes them). Returns the
+  // logits, classes x batch x 1 x 1.
+  const Tensor<T>& Forward(const float* images_nchw, int batch, bool training);
+  // The same from a C x N x H x W tensor.
+  const Tensor<T>& Forward(const Tensor<T>& input, bool training);
+
+  // Back-propagates d(loss)/d(logits) of the last Forward; fills every parameter gradient.
+  void Backward(const Tensor<T>& logits_grad);
+
+  // Every trainable tensor in graph order, named "<op name>.<weight|bias|gamma|beta>".
+  std::vector<Parameter<T>> Parameters();
+  // BN running means and variances in graph order (state that is not trained by gradients).
+  std::vector<Vector<T>*> Buffers();
+
+  Layer<T>& layer(int op) { return *layers_.at(op); }
+  const Tensor<T>& activation(int op) const { return activations_.at(Resolve(op)); }
+  const Tensor<T>& input() const { return input_; }
+
+ private:
+  // A ReLU whose input is a BN read by nothing else runs inside that BN (BatchNorm::
+  // set_fused_relu); its op then shares the BN's activation and gradient tensors.
+  int Resolve(int op) const { return alias_[op] >= 0 ? alias_[op] : op; }
+
+  arch::Graph graph_;
+  std::vector<int> alias_;
+  std::shared_ptr<Workspace<T>> workspace_;
+  std::vector<std::unique_ptr<Layer<T>>> layers_;
+  Tensor<T> input_;
+  std::vector<Tensor<T>> activations_, grads_;
+  Tensor<T> scratch_;
+};
+
+}  // namespace imcnas::nn
+
+#endif  // IMCNAS_NN_NETWORK_H_

@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""Times a whole training step (forward, cross-entropy, backward, SGD with Nesterov momentum and
+weight decay) and inference of the reference networks in PyTorch and in imcnas's trainer
+(//bench:trainer_throughput), at the same batch and thread count, and prints both with the ratio.
+
+  /usr/bin/python3 tools/torch_throughput.py [--threads 2] [--batch 128] [--arch FILE ...]
+      [--min_time 3] [--skip_imcnas]
+
+PyTorch on Debian defaults to one thread here, so the thread count is set explicitly; its BLAS
+is whatever libblas.so.3 points to (the script prints it: install libopenblas0-pthread, or the
+comparison is against the slow reference BLAS). Convolutions go through oneDNN when available.
+The machine may be shared: run both sides in the same invocation so they see the same load."""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import torch
+from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_nets  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def timed(fn, min_time):
+    for _ in range(2):  # warm-up: allocations, oneDNN primitive creation
+        fn()
+    n, start = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time and n >= 3:
+            return elapsed / n
+
+
+def torch_figures(arch, batch, min_time):
+    torch.manual_seed(0)
+    model = torch_nets.ArchNet(arch)
+    model.he_init()
+    h, w, c = arch["input"]
+    x = torch.randn(batch, c, h, w)
+    y = torch.arange(batch) % arch["classes"]
+    decay = [p for n, p in model.named_parameters() if model.names[n].endswith("weight")]
+    other = [p for n, p in model.named_parameters() if not model.names[n].endswith("weight")]
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": 5e-4},
+                           {"params": other, "weight_decay": 0.0}],
+                          lr=0.01, momentum=0.9, nesterov=True)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    model.train()
+    train = timed(step, min_time)
+    model.eval()
+
+    def infer():
+        with torch.no_grad():
+            model(x)
+
+    inference = timed(infer, min_time)
+    return batch / train, batch / inference
+
+
+def imcnas_figures(files, batch, threads, min_time):
+    binary = os.path.join(REPO, "bazel-bin", "bench", "trainer_throughput")
+    subprocess.run(["bazel", "build", "//bench:trainer_throughput"], cwd=REPO, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = [binary, f"--threads={threads}", f"--batch={batch}", "--benchmark_format=json",
+           f"--benchmark_min_time={min_time}"] + [f"--arch={os.path.abspath(f)}" for f in files]
+    out = subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, text=True).stdout
+    figures = {}
+    for b in json.loads(out)["benchmarks"]:
+        kind, name = b["name"].split("/")[:2]
+        figures[(kind, name)] = b["images/s"]
+    return figures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--arch", action="append", help="architecture file (default b01 b06 b11)")
+    parser.add_argument("--min_time", type=float, default=3.0)
+    parser.add_argument("--skip_imcnas", action="store_true")
+    args = parser.parse_args()
+    files = args.arch or [os.path.join(REPO, "testdata", "arch", f"{n}.json")
+                          for n in ("b01", "b06", "b11")]
+    torch.set_num_threads(args.threads)
+    blas = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"oneDNN {torch.backends.mkldnn.is_available()}, libblas.so.3 -> {blas}")
+    print(f"load average before: {os.getloadavg()[0]:.2f} (the machine may be shared: figures "
+          f"are noisy)")
+    ours = {} if args.skip_imcnas else imcnas_figures(files, args.batch, args.threads,
+                                                     args.min_time)
+    print(f"{'arch':8} {'mode':10} {'torch img/s':>12} {'imcnas img/s':>13} {'ratio':>7}")
+    for f in files:
+        with open(f) as fh:
+            arch = json.load(fh)
+        name = arch.get("id", os.path.abspath(f))
+        train, inference = torch_figures(arch, args.batch, args.min_time)
+        for mode, theirs, key in (("train", train, "train_step"),
+                                  ("inference", inference, "inference")):
+            mine = ours.get((key, name))
+            if mine is None:
+                print(f"{name:8} {mode:10} {theirs:12.1f} {'-':>13} {'-':>7}")
+            else:
+                print(f"{name:8} {mode:10} {theirs:12.1f} {mine:13.1f} {mine / theirs:7.2f}x")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
