@@ -68,8 +68,8 @@ arch::Graph NetOfDepth(int depth) {
   std::string blocks;
   for (int i = 0; i < depth; ++i) {
     const int channels = 32 << (i / 2 < 3 ? i / 2 : 3);
-    blocks += std::string(i ? ", " : "") + "[\"" + kinds[i % 3] + "\", " +
-              std::to_string(channels) + "]";
+    blocks +=
+        std::string(i ? ", " : "") + "[\"" + kinds[i % 3] + "\", " + std::to_string(channels) + "]";
   }
   return arch::Lower(arch::ParseArchitecture(
       R"({"input": [32, 32, 3], "classes": 10, "blocks": [)" + blocks + "]}"));

@@ -66,13 +66,19 @@ void BM_Load(benchmark::State& state, const std::string& name) {
 }
 
 BENCHMARK_CAPTURE(BM_Load, mnist, std::string("mnist"))
-    ->ArgName("hashed0_cached1_unverified2")->DenseRange(0, 2)->Unit(benchmark::kMillisecond)
+    ->ArgName("hashed0_cached1_unverified2")
+    ->DenseRange(0, 2)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Load, fashion_mnist, std::string("fashion_mnist"))
-    ->ArgName("hashed0_cached1_unverified2")->DenseRange(0, 2)->Unit(benchmark::kMillisecond)
+    ->ArgName("hashed0_cached1_unverified2")
+    ->DenseRange(0, 2)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Load, cifar10, std::string("cifar10"))
-    ->ArgName("hashed0_cached1_unverified2")->DenseRange(0, 2)->Unit(benchmark::kMillisecond)
+    ->ArgName("hashed0_cached1_unverified2")
+    ->DenseRange(0, 2)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 // One epoch over the 45k/55k training split in batches of range(0), with the set's default
@@ -105,9 +111,15 @@ void BM_BatchEpoch(benchmark::State& state, const std::string& name) {
 }
 
 BENCHMARK_CAPTURE(BM_BatchEpoch, mnist, std::string("mnist"))
-    ->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Arg(128)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_BatchEpoch, cifar10, std::string("cifar10"))
-    ->Arg(32)->Arg(128)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Arg(32)
+    ->Arg(128)
+    ->Arg(512)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

@@ -16,9 +16,8 @@ constexpr std::uint64_t kAugmentStream = 0x4155474dULL;    // "AUGM"
 
 }  // namespace
 
-BatchIterator::BatchIterator(const ImageSet& set, std::vector<std::int32_t> indices,
-                             int batch_size, Normalization norm, Augmentation aug,
-                             std::uint64_t seed, bool shuffle)
+BatchIterator::BatchIterator(const ImageSet& set, std::vector<std::int32_t> indices, int batch_size,
+                             Normalization norm, Augmentation aug, std::uint64_t seed, bool shuffle)
     : set_(set),
       indices_(std::move(indices)),
       batch_size_(batch_size),
@@ -42,8 +41,8 @@ BatchIterator::BatchIterator(const ImageSet& set, std::vector<std::int32_t> indi
   const std::size_t channels = static_cast<std::size_t>(set.channels);
   if (norm_.mean.size() != channels || norm_.stddev.size() != channels) {
     throw DatasetError("BatchIterator: normalisation has " + std::to_string(norm_.mean.size()) +
-                       " means and " + std::to_string(norm_.stddev.size()) +
-                       " stddevs for " + std::to_string(channels) + " channels");
+                       " means and " + std::to_string(norm_.stddev.size()) + " stddevs for " +
+                       std::to_string(channels) + " channels");
   }
   for (std::size_t c = 0; c < channels; ++c) {
     if (!(norm_.stddev[c] > 0.0f) || !std::isfinite(norm_.stddev[c]) ||
@@ -66,7 +65,8 @@ BatchIterator::BatchIterator(const ImageSet& set, std::vector<std::int32_t> indi
 }
 
 void BatchIterator::StartEpoch(int epoch) {
-  if (epoch < 0) throw DatasetError("BatchIterator: epoch must be >= 0, got " + std::to_string(epoch));
+  if (epoch < 0)
+    throw DatasetError("BatchIterator: epoch must be >= 0, got " + std::to_string(epoch));
   epoch_ = epoch;
   position_ = 0;
   order_ = indices_;
@@ -85,9 +85,7 @@ std::size_t BatchIterator::batches_per_epoch() const {
          static_cast<std::size_t>(batch_size_);
 }
 
-std::size_t BatchIterator::image_floats() const {
-  return set_.image_bytes();
-}
+std::size_t BatchIterator::image_floats() const { return set_.image_bytes(); }
 
 int BatchIterator::Next(float* images_nchw, std::int32_t* labels) {
   const std::size_t remaining = order_.size() - position_;
@@ -123,7 +121,7 @@ int BatchIterator::Next(float* images_nchw, std::int32_t* labels) {
     // Crop from the zero-padded image, then mirror: padding is pixel value 0 before
     // normalisation, as in torchvision's RandomCrop(padding) followed by Normalize. Output
     // (y, x) shows source (y + dy, x' + dx) with x' = x, or w - 1 - x when flipped.
-    const int x0 = std::max(0, flip ? dx : -dx);   // first output column inside the source
+    const int x0 = std::max(0, flip ? dx : -dx);         // first output column inside the source
     const int x1 = std::min(w, flip ? w + dx : w - dx);  // one past the last
     for (int c = 0; c < channels; ++c) {
       const float* lut = lut_.data() + static_cast<std::size_t>(c) * 256;

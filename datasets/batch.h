@@ -23,7 +23,8 @@ inline constexpr Augmentation kNoAugmentation{0, false};
 
 class BatchIterator {
  public:
-  // Throws DatasetError on batch_size < 1, an index out of range, a normalisation whose size
+  // Keeps a reference to `set`, which must outlive the iterator. Throws DatasetError on
+  // batch_size < 1, an index out of range, a normalisation whose size
   // is not the channel count or with a non-positive stddev, or pad_crop outside [0, min(H, W)].
   BatchIterator(const ImageSet& set, std::vector<std::int32_t> indices, int batch_size,
                 Normalization norm, Augmentation aug, std::uint64_t seed, bool shuffle);

@@ -14,15 +14,16 @@ std::size_t RecordBytes(CifarFormat format) {
 }
 
 // Offset of the label byte used within a record (CIFAR-100: coarse first, then fine).
-std::size_t LabelOffset(CifarFormat format) {
-  return format == CifarFormat::kCifar100Fine ? 1 : 0;
-}
+std::size_t LabelOffset(CifarFormat format) { return format == CifarFormat::kCifar100Fine ? 1 : 0; }
 
 const char* FormatName(CifarFormat format) {
   switch (format) {
-    case CifarFormat::kCifar10: return "CIFAR-10";
-    case CifarFormat::kCifar100Fine: return "CIFAR-100 fine";
-    case CifarFormat::kCifar100Coarse: return "CIFAR-100 coarse";
+    case CifarFormat::kCifar10:
+      return "CIFAR-10";
+    case CifarFormat::kCifar100Fine:
+      return "CIFAR-100 fine";
+    case CifarFormat::kCifar100Coarse:
+      return "CIFAR-100 coarse";
   }
   return "CIFAR";
 }
@@ -49,15 +50,18 @@ ImageSet NewSet(std::size_t count, CifarFormat format) {
 
 int CifarClasses(CifarFormat format) {
   switch (format) {
-    case CifarFormat::kCifar10: return 10;
-    case CifarFormat::kCifar100Fine: return 100;
-    case CifarFormat::kCifar100Coarse: return 20;
+    case CifarFormat::kCifar10:
+      return 10;
+    case CifarFormat::kCifar100Fine:
+      return 100;
+    case CifarFormat::kCifar100Coarse:
+      return 20;
   }
   return 0;
 }
 
-std::size_t CheckCifarRecords(const std::uint8_t* bytes, std::size_t size,
-                              const std::string& name, CifarFormat format) {
+std::size_t CheckCifarRecords(const std::uint8_t* bytes, std::size_t size, const std::string& name,
+                              CifarFormat format) {
   const std::size_t record = RecordBytes(format);
   if (size == 0) {
     throw DatasetError(name + ": empty file (expected " + FormatName(format) + " records)");
@@ -138,8 +142,8 @@ ImageSet ReadCifar10Batches(const std::vector<std::string>& paths) {
   std::size_t total = 0;
   for (const std::string& path : paths) {
     files.push_back(internal::FileContents::Open(path));
-    total += CheckCifarRecords(files.back().data(), files.back().size(), path,
-                               CifarFormat::kCifar10);
+    total +=
+        CheckCifarRecords(files.back().data(), files.back().size(), path, CifarFormat::kCifar10);
   }
   ImageSet set = NewSet(total, CifarFormat::kCifar10);
   std::size_t at = 0;

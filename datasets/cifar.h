@@ -33,8 +33,8 @@ enum class CifarFormat { kCifar10, kCifar100Fine, kCifar100Coarse };
 int CifarClasses(CifarFormat format);  // 10, 100, 20
 // Checks that `bytes` is a non-empty whole number of records with labels in range; returns the
 // record count. Throws DatasetError naming `name` otherwise.
-std::size_t CheckCifarRecords(const std::uint8_t* bytes, std::size_t size,
-                              const std::string& name, CifarFormat format);
+std::size_t CheckCifarRecords(const std::uint8_t* bytes, std::size_t size, const std::string& name,
+                              CifarFormat format);
 // Decodes checked bytes: pixels gets count x 32 x 32 x 3 bytes, labels count values.
 void DecodeCifarRecords(const std::uint8_t* bytes, std::size_t size, CifarFormat format,
                         std::uint8_t* pixels, std::int32_t* labels);

@@ -45,9 +45,8 @@ void CheckHeader(const std::uint8_t* bytes, std::size_t size, const std::string&
                        " (IDX " + what + ")" + hint);
   }
   if (size < header_bytes) {
-    throw DatasetError(name + ": truncated header: " + std::to_string(size) +
-                       " bytes, the IDX " + what + " header needs " +
-                       std::to_string(header_bytes));
+    throw DatasetError(name + ": truncated header: " + std::to_string(size) + " bytes, the IDX " +
+                       what + " header needs " + std::to_string(header_bytes));
   }
 }
 
@@ -56,8 +55,7 @@ void CheckSize(std::size_t size, const std::string& name, std::uint64_t expected
   if (size == expected) return;
   const char* what = size < expected ? "truncated" : "trailing bytes";
   throw DatasetError(name + ": " + what + ": header says " + header_says + ", so " +
-                     std::to_string(expected) + " bytes, but the file has " +
-                     std::to_string(size));
+                     std::to_string(expected) + " bytes, but the file has " + std::to_string(size));
 }
 
 }  // namespace
@@ -76,9 +74,9 @@ IdxImages ParseIdxImages(const std::uint8_t* bytes, std::size_t size, const std:
     throw DatasetError(name + ": implausible image size " + std::to_string(rows) + "x" +
                        std::to_string(cols) + " in the header");
   }
-  CheckSize(size, name, 16 + count * rows * cols,
-            std::to_string(count) + " images of " + std::to_string(rows) + "x" +
-                std::to_string(cols));
+  CheckSize(
+      size, name, 16 + count * rows * cols,
+      std::to_string(count) + " images of " + std::to_string(rows) + "x" + std::to_string(cols));
   IdxImages out;
   out.count = static_cast<int>(count);
   out.rows = static_cast<int>(rows);
@@ -127,9 +125,8 @@ ImageSet MakeIdxImageSet(IdxImages images, std::vector<std::int32_t> labels, int
     throw DatasetError(labels_name + ": invalid class count " + std::to_string(classes));
   }
   if (labels.size() != static_cast<std::size_t>(images.count)) {
-    throw DatasetError(labels_name + ": holds " + std::to_string(labels.size()) +
-                       " labels but " + images_name + " holds " + std::to_string(images.count) +
-                       " images");
+    throw DatasetError(labels_name + ": holds " + std::to_string(labels.size()) + " labels but " +
+                       images_name + " holds " + std::to_string(images.count) + " images");
   }
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] < 0 || labels[i] >= classes) {

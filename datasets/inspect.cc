@@ -84,17 +84,19 @@ int InspectCifar10Batch(const std::string& path) {
 
 int Run(int argc, char** argv) {
   cxxopts::Options options("inspect", "Load an imcnas data set and report what was loaded.");
-  options.add_options()
-      ("dataset", "data set name (" + KnownList() + ")", cxxopts::value<std::string>())
-      ("data_dir", "data directory holding <name>/ folders, e.g. data", cxxopts::value<std::string>())
-      ("verify_checksums", "check sha256 of the files (off: a copy of your own)",
-       cxxopts::value<bool>()->default_value("true")->implicit_value("true"))
-      ("validation_size", "validation images held out of the training set (default: the "
-       "registry's)", cxxopts::value<std::int64_t>())
-      ("seed", "seed of the stratified split", cxxopts::value<std::uint64_t>()->default_value("0"))
-      ("cifar10_batch", "instead: decode this one CIFAR-10 batch file and print its labels",
-       cxxopts::value<std::string>())
-      ("h,help", "this text");
+  options.add_options()("dataset", "data set name (" + KnownList() + ")",
+                        cxxopts::value<std::string>())(
+      "data_dir", "data directory holding <name>/ folders, e.g. data",
+      cxxopts::value<std::string>())(
+      "verify_checksums", "check sha256 of the files (off: a copy of your own)",
+      cxxopts::value<bool>()->default_value("true")->implicit_value("true"))(
+      "validation_size",
+      "validation images held out of the training set (default: the "
+      "registry's)",
+      cxxopts::value<std::int64_t>())("seed", "seed of the stratified split",
+                                      cxxopts::value<std::uint64_t>()->default_value("0"))(
+      "cifar10_batch", "instead: decode this one CIFAR-10 batch file and print its labels",
+      cxxopts::value<std::string>())("h,help", "this text");
   cxxopts::ParseResult flags;
   try {
     flags = options.parse(argc, argv);
@@ -105,6 +107,15 @@ int Run(int argc, char** argv) {
   if (flags.count("help") != 0) {
     std::cout << options.help() << "\n";
     return 0;
+  }
+  for (const char* name : {"dataset", "data_dir", "cifar10_batch"}) {
+    if (flags.count(name) != 0) {
+      const std::string value = flags[name].as<std::string>();
+      if (value.empty() || value.rfind("--", 0) == 0) {
+        std::cerr << "inspect: --" << name << " needs a value\n";
+        return 2;
+      }
+    }
   }
   if (!flags.unmatched().empty()) {
     std::cerr << "inspect: unexpected argument '" << flags.unmatched().front()
@@ -151,12 +162,11 @@ int Run(int argc, char** argv) {
       imcnas::datasets::LoadDataset(name, data_dir, load_options);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const imcnas::datasets::Split split = imcnas::datasets::StratifiedSplit(
-      loaded.train.labels, spec->classes, validation_size, seed);
+  const imcnas::datasets::Split split =
+      imcnas::datasets::StratifiedSplit(loaded.train.labels, spec->classes, validation_size, seed);
 
   std::printf("data set    %s (%s): %dx%dx%d, %d classes\n", spec->name.c_str(),
-              spec->display_name.c_str(), spec->height, spec->width, spec->channels,
-              spec->classes);
+              spec->display_name.c_str(), spec->height, spec->width, spec->channels, spec->classes);
   std::printf("copy        %s\n", loaded.copy.c_str());
   std::printf("load time   %.3f s (read, sha256%s, decode)\n", seconds,
               load_options.verify_checksums ? "" : " skipped");
@@ -167,8 +177,8 @@ int Run(int argc, char** argv) {
                 f.sum_from_cache ? " (cached)" : "", f.file.c_str());
   }
   std::printf("splits      train %zu + validation %zu (stratified, seed %llu) = %zu; test %zu\n",
-              split.train.size(), split.validation.size(),
-              static_cast<unsigned long long>(seed), loaded.train.size(), loaded.test.size());
+              split.train.size(), split.validation.size(), static_cast<unsigned long long>(seed),
+              loaded.train.size(), loaded.test.size());
   const auto train = CountClasses(loaded.train.labels, &split.train, spec->classes);
   const auto validation = CountClasses(loaded.train.labels, &split.validation, spec->classes);
   const auto test = CountClasses(loaded.test.labels, nullptr, spec->classes);

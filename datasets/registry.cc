@@ -45,42 +45,64 @@ std::vector<DatasetFile> FashionFiles(bool train) {
 // the JPEG-degraded copy (shared/datasets/README.md) is recognised.
 std::vector<DatasetFile> Cifar10Files(bool train) {
   if (train) {
-    return {
-        {"data_batch_1.bin", "", "8da035fc1631e8ce5f25904206b8993b0f3ad02a504c0584d662e806fd76c12b"},
-        {"data_batch_2.bin", "", "106eeaad9f1fa7a999292fdafe68ee909080f58aee038a76994035aedf40ba26"},
-        {"data_batch_3.bin", "", "99cb88ba00fca88bf28c517a74307b6b78a346c6ea747a561cb8e660c787d5cb"},
-        {"data_batch_4.bin", "", "76b482bc3bb79c0370e48ea71bb6e4f567a3770d224dc09a9ddc8cfa2369f294"},
-        {"data_batch_5.bin", "", "490f5ead4f04a3eb71d5898eb551e0d8d2c592feb778fb9b109a006b3f231495"}};
+    return {{"data_batch_1.bin", "",
+             "8da035fc1631e8ce5f25904206b8993b0f3ad02a504c0584d662e806fd76c12b"},
+            {"data_batch_2.bin", "",
+             "106eeaad9f1fa7a999292fdafe68ee909080f58aee038a76994035aedf40ba26"},
+            {"data_batch_3.bin", "",
+             "99cb88ba00fca88bf28c517a74307b6b78a346c6ea747a561cb8e660c787d5cb"},
+            {"data_batch_4.bin", "",
+             "76b482bc3bb79c0370e48ea71bb6e4f567a3770d224dc09a9ddc8cfa2369f294"},
+            {"data_batch_5.bin", "",
+             "490f5ead4f04a3eb71d5898eb551e0d8d2c592feb778fb9b109a006b3f231495"}};
   }
-  return {{"test_batch.bin", "", "cf28711b3059b27ed8a78d6529b5ba5b5c94130096ca62a1a924268a9a9ec05b"}};
+  return {
+      {"test_batch.bin", "", "cf28711b3059b27ed8a78d6529b5ba5b5c94130096ca62a1a924268a9a9ec05b"}};
 }
 
-std::vector<std::string> Digits() {
-  return {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
-}
+std::vector<std::string> Digits() { return {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}; }
 
 std::vector<std::string> Cifar100FineNames() {
-  return {"apple", "aquarium_fish", "baby", "bear", "beaver", "bed", "bee", "beetle", "bicycle",
-          "bottle", "bowl", "boy", "bridge", "bus", "butterfly", "camel", "can", "castle",
-          "caterpillar", "cattle", "chair", "chimpanzee", "clock", "cloud", "cockroach", "couch",
-          "crab", "crocodile", "cup", "dinosaur", "dolphin", "elephant", "flatfish", "forest",
-          "fox", "girl", "hamster", "house", "kangaroo", "keyboard", "lamp", "lawn_mower",
-          "leopard", "lion", "lizard", "lobster", "man", "maple_tree", "motorcycle", "mountain",
-          "mouse", "mushroom", "oak_tree", "orange", "orchid", "otter", "palm_tree", "pear",
-          "pickup_truck", "pine_tree", "plain", "plate", "poppy", "porcupine", "possum",
-          "rabbit", "raccoon", "ray", "road", "rocket", "rose", "sea", "seal", "shark", "shrew",
-          "skunk", "skyscraper", "snail", "snake", "spider", "squirrel", "streetcar",
-          "sunflower", "sweet_pepper", "table", "tank", "telephone", "television", "tiger",
-          "tractor", "train", "trout", "tulip", "turtle", "wardrobe", "whale", "willow_tree",
-          "wolf", "woman", "worm"};
+  return {"apple",       "aquarium_fish", "baby",      "bear",       "beaver",       "bed",
+          "bee",         "beetle",        "bicycle",   "bottle",     "bowl",         "boy",
+          "bridge",      "bus",           "butterfly", "camel",      "can",          "castle",
+          "caterpillar", "cattle",        "chair",     "chimpanzee", "clock",        "cloud",
+          "cockroach",   "couch",         "crab",      "crocodile",  "cup",          "dinosaur",
+          "dolphin",     "elephant",      "flatfish",  "forest",     "fox",          "girl",
+          "hamster",     "house",         "kangaroo",  "keyboard",   "lamp",         "lawn_mower",
+          "leopard",     "lion",          "lizard",    "lobster",    "man",          "maple_tree",
+          "motorcycle",  "mountain",      "mouse",     "mushroom",   "oak_tree",     "orange",
+          "orchid",      "otter",         "palm_tree", "pear",       "pickup_truck", "pine_tree",
+          "plain",       "plate",         "poppy",     "porcupine",  "possum",       "rabbit",
+          "raccoon",     "ray",           "road",      "rocket",     "rose",         "sea",
+          "seal",        "shark",         "shrew",     "skunk",      "skyscraper",   "snail",
+          "snake",       "spider",        "squirrel",  "streetcar",  "sunflower",    "sweet_pepper",
+          "table",       "tank",          "telephone", "television", "tiger",        "tractor",
+          "train",       "trout",         "tulip",     "turtle",     "wardrobe",     "whale",
+          "willow_tree", "wolf",          "woman",     "worm"};
 }
 
 std::vector<std::string> Cifar100CoarseNames() {
-  return {"aquatic_mammals", "fish", "flowers", "food_containers", "fruit_and_vegetables",
-          "household_electrical_devices", "household_furniture", "insects", "large_carnivores",
-          "large_man-made_outdoor_things", "large_natural_outdoor_scenes",
-          "large_omnivores_and_herbivores", "medium_mammals", "non-insect_invertebrates",
-          "people", "reptiles", "small_mammals", "trees", "vehicles_1", "vehicles_2"};
+  return {"aquatic_mammals",
+          "fish",
+          "flowers",
+          "food_containers",
+          "fruit_and_vegetables",
+          "household_electrical_devices",
+          "household_furniture",
+          "insects",
+          "large_carnivores",
+          "large_man-made_outdoor_things",
+          "large_natural_outdoor_scenes",
+          "large_omnivores_and_herbivores",
+          "medium_mammals",
+          "non-insect_invertebrates",
+          "people",
+          "reptiles",
+          "small_mammals",
+          "trees",
+          "vehicles_1",
+          "vehicles_2"};
 }
 
 DatasetSpec Spec(std::string name, std::string display, int side, int channels,
@@ -132,9 +154,12 @@ const std::vector<DatasetSpec>& Registry() {
 
 CifarFormat ToCifarFormat(FileFormat f) {
   switch (f) {
-    case FileFormat::kCifar100Fine: return CifarFormat::kCifar100Fine;
-    case FileFormat::kCifar100Coarse: return CifarFormat::kCifar100Coarse;
-    default: return CifarFormat::kCifar10;
+    case FileFormat::kCifar100Fine:
+      return CifarFormat::kCifar100Fine;
+    case FileFormat::kCifar100Coarse:
+      return CifarFormat::kCifar100Coarse;
+    default:
+      return CifarFormat::kCifar10;
   }
 }
 
@@ -203,10 +228,11 @@ ImageSet AssembleCifar(const DatasetSpec& spec, std::vector<Job>& jobs, bool tra
   // error even if another is long.
   for (const Job& j : jobs) {
     if (j.train != train) continue;
-    const std::size_t count = j.bytes.size() / (format == CifarFormat::kCifar10
-                                                    ? kCifar10RecordBytes
-                                                    : kCifar100RecordBytes);
-    if (count != want / files) throw DatasetError(SizeError(j.path, count, want / files, "records"));
+    const std::size_t count =
+        j.bytes.size() /
+        (format == CifarFormat::kCifar10 ? kCifar10RecordBytes : kCifar100RecordBytes);
+    if (count != want / files)
+      throw DatasetError(SizeError(j.path, count, want / files, "records"));
   }
   ImageSet set;
   set.height = kCifarSide;
@@ -222,8 +248,8 @@ ImageSet AssembleCifar(const DatasetSpec& spec, std::vector<Job>& jobs, bool tra
     if (j.train != train) continue;
     DecodeCifarRecords(j.bytes.data(), j.bytes.size(), format,
                        set.pixels.data() + at * kCifarPixelBytes, set.labels.data() + at);
-    at += j.bytes.size() / (format == CifarFormat::kCifar10 ? kCifar10RecordBytes
-                                                            : kCifar100RecordBytes);
+    at += j.bytes.size() /
+          (format == CifarFormat::kCifar10 ? kCifar10RecordBytes : kCifar100RecordBytes);
     j.bytes.Release();
   }
   return set;
@@ -255,23 +281,25 @@ LoadedDataset LoadDataset(const DatasetSpec& spec, const std::string& data_dir,
                           const LoadOptions& options) {
   if (spec.format == FileFormat::kIdx ? spec.train_files.size() != 2 || spec.test_files.size() != 2
                                       : spec.train_files.empty() || spec.test_files.empty()) {
-    throw DatasetError(spec.name + ": malformed spec (IDX sets need an image and a label file "
+    throw DatasetError(spec.name +
+                       ": malformed spec (IDX sets need an image and a label file "
                        "per split, CIFAR sets at least one file per split)");
   }
-  if (spec.format != FileFormat::kIdx &&
-      (spec.train_size % spec.train_files.size() != 0 ||
-       spec.test_size % spec.test_files.size() != 0)) {
-    throw DatasetError(spec.name + ": malformed spec (a split size is not divisible by its file "
+  if (spec.format != FileFormat::kIdx && (spec.train_size % spec.train_files.size() != 0 ||
+                                          spec.test_size % spec.test_files.size() != 0)) {
+    throw DatasetError(spec.name +
+                       ": malformed spec (a split size is not divisible by its file "
                        "count)");
   }
   const bool cifar_shape = spec.height == kCifarSide && spec.width == kCifarSide &&
                            spec.channels == kCifarChannels &&
                            spec.classes == CifarClasses(ToCifarFormat(spec.format));
-  if ((spec.format == FileFormat::kIdx ? spec.channels != 1 || spec.classes < 1 ||
-                                             spec.classes > 256
-                                       : !cifar_shape) ||
+  if ((spec.format == FileFormat::kIdx
+           ? spec.channels != 1 || spec.classes < 1 || spec.classes > 256
+           : !cifar_shape) ||
       spec.class_names.size() != static_cast<std::size_t>(spec.classes)) {
-    throw DatasetError(spec.name + ": malformed spec (shape, classes or class names do not fit "
+    throw DatasetError(spec.name +
+                       ": malformed spec (shape, classes or class names do not fit "
                        "the file format)");
   }
   if (data_dir.empty()) throw DatasetError("no data directory given");
@@ -309,10 +337,10 @@ LoadedDataset LoadDataset(const DatasetSpec& spec, const std::string& data_dir,
 
   // Reading and hashing dominate the load time, so files are handled in parallel. Errors are
   // kept per file and the first in file order is thrown, whatever the scheduling.
-  internal::Sha256Cache cache(options.use_checksum_cache
-                                  ? (options.cache_dir.empty() ? internal::Sha256Cache::DefaultDir()
-                                                               : options.cache_dir)
-                                  : "");
+  internal::Sha256Cache cache(
+      options.use_checksum_cache
+          ? (options.cache_dir.empty() ? internal::Sha256Cache::DefaultDir() : options.cache_dir)
+          : "");
   const int n = static_cast<int>(jobs.size());
   std::size_t total_bytes = 0;
   for (const Job& job : jobs) total_bytes += FileSize(job.path);

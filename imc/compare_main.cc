@@ -56,14 +56,14 @@ int main(int argc, char** argv) {
     std::vector<std::pair<std::string, std::string>> order;
     for (const auto& r : rows) {
       const auto key = std::make_pair(r.Text("config"), r.Text("net_id"));
-      if (!args["config"].as<std::string>().empty() && key.first != args["config"].as<std::string>())
+      if (!args["config"].as<std::string>().empty() &&
+          key.first != args["config"].as<std::string>())
         continue;
       if (!groups.count(key)) order.push_back(key);
       groups[key].push_back(&r);
     }
     std::printf("%-9s %-5s | %12s %12s %6s | %12s %12s %6s | %12s %12s %6s\n", "config", "net",
-                "lat_ns", "ref", "ratio", "energy_pJ", "ref", "ratio", "area_um2", "ref",
-                "ratio");
+                "lat_ns", "ref", "ratio", "energy_pJ", "ref", "ratio", "area_um2", "ref", "ratio");
     for (const auto& key : order) {
       const std::string preset = imcnas::imc::PresetForConfig(sim, key.first);
       const auto graph = imcnas::arch::Lower(
@@ -72,13 +72,15 @@ int main(int argc, char** argv) {
       const ReferenceRow* total = nullptr;
       std::vector<const ReferenceRow*> layers;
       for (const ReferenceRow* r : groups[key]) {
-        if (r->Text("layer_index") == "-1") total = r; else layers.push_back(r);
+        if (r->Text("layer_index") == "-1")
+          total = r;
+        else
+          layers.push_back(r);
       }
       if (total == nullptr) continue;
-      const double ref_e = sim == "mnsim2"
-                               ? total->Number("energy_nJ") * 1000.0
-                               : total->Number("dynamic_energy_pJ") +
-                                     total->Number("leakage_energy_pJ");
+      const double ref_e =
+          sim == "mnsim2" ? total->Number("energy_nJ") * 1000.0
+                          : total->Number("dynamic_energy_pJ") + total->Number("leakage_energy_pJ");
       std::printf("%-9s %-5s | %12.5g %12.5g %6.3f | %12.5g %12.5g %6.3f | %12.5g %12.5g %6.3f\n",
                   key.first.c_str(), key.second.c_str(), cost.latency_ns,
                   total->Number(col.latency), Ratio(cost.latency_ns, total->Number(col.latency)),
@@ -94,24 +96,25 @@ int main(int argc, char** argv) {
         const ReferenceRow& r = *layers[i];
         const auto& l = cost.layers[i];
         if (sim == "mnsim2") {
-          std::printf("   %2zu %-14s %-8s finish %6.3f busy-buffer %6.3f energy %6.3f (adc %6.3f "
-                      "buf %6.3f) area %6.3f\n",
-                      i, r.Text("layer_kind").c_str(), l.kind.c_str(),
-                      Ratio(l.finish_ns, r.Number("finish_ns")),
-                      Ratio(l.latency_breakdown_ns[0], r.Number("lat_buffer_ns")),
-                      Ratio(l.energy_pj, r.Number("energy_nJ") * 1000),
-                      Ratio(l.energy_breakdown_pj[1], r.Number("e_ADC_nJ") * 1000),
-                      Ratio(l.energy_breakdown_pj[3] + l.energy_breakdown_pj[4],
-                            (r.Number("e_buf_r_nJ") + r.Number("e_buf_w_nJ")) * 1000),
-                      Ratio(l.area_um2, r.Number("area_um2")));
+          std::printf(
+              "   %2zu %-14s %-8s finish %6.3f busy-buffer %6.3f energy %6.3f (adc %6.3f "
+              "buf %6.3f) area %6.3f\n",
+              i, r.Text("layer_kind").c_str(), l.kind.c_str(),
+              Ratio(l.finish_ns, r.Number("finish_ns")),
+              Ratio(l.latency_breakdown_ns[0], r.Number("lat_buffer_ns")),
+              Ratio(l.energy_pj, r.Number("energy_nJ") * 1000),
+              Ratio(l.energy_breakdown_pj[1], r.Number("e_ADC_nJ") * 1000),
+              Ratio(l.energy_breakdown_pj[3] + l.energy_breakdown_pj[4],
+                    (r.Number("e_buf_r_nJ") + r.Number("e_buf_w_nJ")) * 1000),
+              Ratio(l.area_um2, r.Number("area_um2")));
         } else {
-          std::printf("   %2zu %-6s latency %6.3f (ours %10.1f ref %10.1f) energy %6.3f (ours "
-                      "%10.1f ref %10.1f)\n",
-                      i, r.Text("layer_kind").c_str(), Ratio(l.latency_ns, r.Number("latency_ns")),
-                      l.latency_ns, r.Number("latency_ns"),
-                      Ratio(l.energy_pj, r.Number("dynamic_energy_pJ") +
-                                             r.Number("leakage_energy_pJ")),
-                      l.energy_pj, r.Number("dynamic_energy_pJ") + r.Number("leakage_energy_pJ"));
+          std::printf(
+              "   %2zu %-6s latency %6.3f (ours %10.1f ref %10.1f) energy %6.3f (ours "
+              "%10.1f ref %10.1f)\n",
+              i, r.Text("layer_kind").c_str(), Ratio(l.latency_ns, r.Number("latency_ns")),
+              l.latency_ns, r.Number("latency_ns"),
+              Ratio(l.energy_pj, r.Number("dynamic_energy_pJ") + r.Number("leakage_energy_pJ")),
+              l.energy_pj, r.Number("dynamic_energy_pJ") + r.Number("leakage_energy_pJ"));
         }
       }
     }

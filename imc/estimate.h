@@ -30,19 +30,56 @@ nlohmann::json MnsimConstantsJson(const MnsimConstants& c);
 nlohmann::json NeurosimConstantsJson(const NeurosimConstants& c);
 
 // Name of each preset type (the names EstimateByName accepts).
-template <class P> struct PresetName;
-template <> struct PresetName<Mnsim2> { static constexpr const char* kValue = "mnsim2"; };
-template <> struct PresetName<Mnsim2_2024a> { static constexpr const char* kValue = "mnsim2_2024a"; };
-template <> struct PresetName<Mnsim2Xbar64> { static constexpr const char* kValue = "mnsim2_xbar64"; };
-template <> struct PresetName<Mnsim2Xbar128> { static constexpr const char* kValue = "mnsim2_xbar128"; };
-template <> struct PresetName<Mnsim2Xbar512> { static constexpr const char* kValue = "mnsim2_xbar512"; };
-template <> struct PresetName<Mnsim2Adc1> { static constexpr const char* kValue = "mnsim2_adc1"; };
-template <> struct PresetName<Mnsim2Adc2> { static constexpr const char* kValue = "mnsim2_adc2"; };
-template <> struct PresetName<Mnsim2Adc4> { static constexpr const char* kValue = "mnsim2_adc4"; };
-template <> struct PresetName<Mnsim2Adc7> { static constexpr const char* kValue = "mnsim2_adc7"; };
-template <> struct PresetName<Mnsim2Dac2> { static constexpr const char* kValue = "mnsim2_dac2"; };
-template <> struct PresetName<Mnsim2Physical> { static constexpr const char* kValue = "mnsim2_physical"; };
-template <> struct PresetName<Neurosim14> { static constexpr const char* kValue = "neurosim14"; };
+template <class P>
+struct PresetName;
+template <>
+struct PresetName<Mnsim2> {
+  static constexpr const char* kValue = "mnsim2";
+};
+template <>
+struct PresetName<Mnsim2_2024a> {
+  static constexpr const char* kValue = "mnsim2_2024a";
+};
+template <>
+struct PresetName<Mnsim2Xbar64> {
+  static constexpr const char* kValue = "mnsim2_xbar64";
+};
+template <>
+struct PresetName<Mnsim2Xbar128> {
+  static constexpr const char* kValue = "mnsim2_xbar128";
+};
+template <>
+struct PresetName<Mnsim2Xbar512> {
+  static constexpr const char* kValue = "mnsim2_xbar512";
+};
+template <>
+struct PresetName<Mnsim2Adc1> {
+  static constexpr const char* kValue = "mnsim2_adc1";
+};
+template <>
+struct PresetName<Mnsim2Adc2> {
+  static constexpr const char* kValue = "mnsim2_adc2";
+};
+template <>
+struct PresetName<Mnsim2Adc4> {
+  static constexpr const char* kValue = "mnsim2_adc4";
+};
+template <>
+struct PresetName<Mnsim2Adc7> {
+  static constexpr const char* kValue = "mnsim2_adc7";
+};
+template <>
+struct PresetName<Mnsim2Dac2> {
+  static constexpr const char* kValue = "mnsim2_dac2";
+};
+template <>
+struct PresetName<Mnsim2Physical> {
+  static constexpr const char* kValue = "mnsim2_physical";
+};
+template <>
+struct PresetName<Neurosim14> {
+  static constexpr const char* kValue = "neurosim14";
+};
 
 // Per-preset constants, computed once at compile time.
 template <class P>

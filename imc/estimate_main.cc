@@ -26,21 +26,21 @@ void PrintTable(const imcnas::imc::NetworkCost& cost) {
               "out", "xbars", "tiles", "util", "latency_ns", "busy_ns", "energy_pj", "area_mm2");
   for (const auto& l : cost.layers) {
     std::printf("%-20s %-10s %-12s %-12s %6d %5d %6.3f %12.1f %12.1f %14.1f %12.4f\n",
-                l.name.c_str(), l.kind.c_str(), ShapeText(l.in).c_str(),
-                ShapeText(l.out).c_str(), l.crossbars, l.tiles, l.utilisation, l.latency_ns,
-                l.busy_ns, l.energy_pj, l.area_um2 * 1e-6);
+                l.name.c_str(), l.kind.c_str(), ShapeText(l.in).c_str(), ShapeText(l.out).c_str(),
+                l.crossbars, l.tiles, l.utilisation, l.latency_ns, l.busy_ns, l.energy_pj,
+                l.area_um2 * 1e-6);
   }
-  std::printf("total: latency %.1f ns (sequential %.1f ns), energy %.1f pJ, area %.4f mm^2, "
-              "%d tiles, %d crossbars\n",
-              cost.latency_ns, cost.sequential_latency_ns, cost.energy_pj, cost.area_um2 * 1e-6,
-              cost.tiles, cost.crossbars);
+  std::printf(
+      "total: latency %.1f ns (sequential %.1f ns), energy %.1f pJ, area %.4f mm^2, "
+      "%d tiles, %d crossbars\n",
+      cost.latency_ns, cost.sequential_latency_ns, cost.energy_pj, cost.area_um2 * 1e-6, cost.tiles,
+      cost.crossbars);
   std::printf("derived: %.1f inferences/s, %.4f TOPS/W, EDP %.4g pJ*ns\n", cost.throughput_per_s,
               cost.tops_per_w, cost.edp_pj_ns);
   std::printf("energy by part (pJ):");
   for (int k = 0; k < imcnas::imc::kEnergyParts; ++k) {
     if (cost.energy_breakdown_pj[k] != 0) {
-      std::printf(" %s %.1f",
-                  imcnas::imc::EnergyPartName(static_cast<imcnas::imc::EnergyPart>(k)),
+      std::printf(" %s %.1f", imcnas::imc::EnergyPartName(static_cast<imcnas::imc::EnergyPart>(k)),
                   cost.energy_breakdown_pj[k]);
     }
   }
@@ -53,12 +53,12 @@ void PrintTable(const imcnas::imc::NetworkCost& cost) {
   }
   std::printf("\n");
   if (cost.global_accumulator_area_um2 > 0) {
-    std::printf("global accumulator (element-wise sums): %.4g pJ, %.1f um^2%s\n",
-                cost.global_accumulator_energy_pj, cost.global_accumulator_area_um2,
-                cost.energy_breakdown_pj[static_cast<int>(
-                    imcnas::imc::EnergyPart::kGlobalAccumulator)] == 0
-                    ? " (not in the totals, as MNSIM)"
-                    : "");
+    std::printf(
+        "global accumulator (element-wise sums): %.4g pJ, %.1f um^2%s\n",
+        cost.global_accumulator_energy_pj, cost.global_accumulator_area_um2,
+        cost.energy_breakdown_pj[static_cast<int>(imcnas::imc::EnergyPart::kGlobalAccumulator)] == 0
+            ? " (not in the totals, as MNSIM)"
+            : "");
   }
 }
 

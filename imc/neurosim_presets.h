@@ -48,8 +48,8 @@ struct NeurosimTile {
 // Time per output position (ns) besides sensing: c0 + bits through the buffer.
 struct NeurosimTraffic {
   static constexpr double kBufferFixedNs = 18.509;
-  static constexpr double kBufferNsPerInputBit = 0.028240;    // inputs of all copies of a tile
-  static constexpr double kBufferNsPerOutputBit = 0.110286;   // outputs of all copies of a tile
+  static constexpr double kBufferNsPerInputBit = 0.028240;   // inputs of all copies of a tile
+  static constexpr double kBufferNsPerOutputBit = 0.110286;  // outputs of all copies of a tile
   static constexpr double kBusNsPerInputBit = 0.0056991;
   static constexpr double kBusNsPerOutputBit = 0.0090685;
   static constexpr double kBusNsPerTile = 1.98686;

@@ -31,11 +31,11 @@ struct PhysicalConventions {
 
 // An MNSIM-style accelerator: device, crossbar, converters, PE, tile, chip, digital, buffer,
 // quantisation and the conventions above.
-template <class XbarT = Crossbar<256, 256>, class AdcT = MnsimAdcChoice6,
-          class DacT = MnsimDac1Bit, class PeT = ProcessingElement<128, 128>,
-          class ConventionsT = MnsimConventions, class DeviceT = Rram1T1R130nm,
-          class TileT = MnsimTile, class ChipT = MnsimChip, class DigitalT = MnsimDigital,
-          class BufferT = MnsimBuffer, class QuantT = Quantisation9Bit>
+template <class XbarT = Crossbar<256, 256>, class AdcT = MnsimAdcChoice6, class DacT = MnsimDac1Bit,
+          class PeT = ProcessingElement<128, 128>, class ConventionsT = MnsimConventions,
+          class DeviceT = Rram1T1R130nm, class TileT = MnsimTile, class ChipT = MnsimChip,
+          class DigitalT = MnsimDigital, class BufferT = MnsimBuffer,
+          class QuantT = Quantisation9Bit>
 struct MnsimPreset {
   static constexpr Simulator kSimulator = Simulator::kMnsim;
   using Device = DeviceT;
@@ -69,8 +69,9 @@ struct MnsimPreset {
 // MNSIM 2.0 `default` (the paper's simulator): 256 x 256, ADC choice 6, 1-bit DAC, 128/128.
 struct Mnsim2 : MnsimPreset<> {};
 // MNSIM's defaults between 2023-11 and 2024-05: ADC choice 2 and 256 DACs per crossbar.
-struct Mnsim2_2024a : MnsimPreset<Crossbar<256, 256>, MnsimAdcChoice2, MnsimDac1Bit,
-                                  ProcessingElement<256, 128>> {};
+struct Mnsim2_2024a
+    : MnsimPreset<Crossbar<256, 256>, MnsimAdcChoice2, MnsimDac1Bit, ProcessingElement<256, 128>> {
+};
 // Sensitivity runs of the reference (one line each).
 struct Mnsim2Xbar64 : MnsimPreset<Crossbar<64, 64>> {};
 struct Mnsim2Xbar128 : MnsimPreset<Crossbar<128, 128>> {};

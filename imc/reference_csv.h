@@ -12,7 +12,7 @@ namespace imcnas::imc {
 struct ReferenceRow {
   std::map<std::string, std::string> cells;
   const std::string& Text(const std::string& column) const;  // throws if the column is absent
-  double Number(const std::string& column) const;           // empty cell -> 0
+  double Number(const std::string& column) const;            // empty cell -> 0
 };
 
 // Reads a whole file; throws std::runtime_error naming the file on failure.

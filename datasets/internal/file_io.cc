@@ -27,7 +27,8 @@ namespace {
 constexpr std::size_t kMaxFileBytes = std::size_t{1} << 31;
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Checks that `path` is an existing regular file of plausible size; returns its size.
@@ -40,7 +41,8 @@ std::size_t CheckRegularFile(const std::string& path) {
   if (S_ISDIR(st.st_mode)) throw DatasetError(path + ": is a directory, expected a data file");
   if (!S_ISREG(st.st_mode)) throw DatasetError(path + ": is not a regular file");
   if (static_cast<std::size_t>(st.st_size) > kMaxFileBytes) {
-    throw DatasetError(path + ": " + std::to_string(st.st_size) + " bytes, more than any data set file");
+    throw DatasetError(path + ": " + std::to_string(st.st_size) +
+                       " bytes, more than any data set file");
   }
   return static_cast<std::size_t>(st.st_size);
 }

@@ -18,8 +18,8 @@ struct TilePosition {
 struct MnsimConstants {
   // Crossbar, quantisation.
   int xbar_rows = 0, xbar_cols = 0, polarity = 0;
-  int weight_slices = 0;   // column slices per weight
-  int input_cycles = 0;    // DAC cycles per activation
+  int weight_slices = 0;  // column slices per weight
+  int input_cycles = 0;   // DAC cycles per activation
   int activation_bits = 0;
   int dacs_per_pe = 0, adcs_per_pe = 0;
   int rows_per_dac = 0, cols_per_adc = 0;  // at least 1
@@ -76,11 +76,15 @@ constexpr std::array<TilePosition, kMaxChipSide * kMaxChipSide> SpiralPlacement(
   p[id++] = TilePosition{0, 0};
   for (int k = 1; k < Rows; ++k) {
     if (k % 2 == 1) {
-      for (int r = 0; r <= k; ++r) p[id++] = {static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(k)};
-      for (int c = k - 1; c >= 0; --c) p[id++] = {static_cast<std::uint8_t>(k), static_cast<std::uint8_t>(c)};
+      for (int r = 0; r <= k; ++r)
+        p[id++] = {static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(k)};
+      for (int c = k - 1; c >= 0; --c)
+        p[id++] = {static_cast<std::uint8_t>(k), static_cast<std::uint8_t>(c)};
     } else {
-      for (int c = 0; c <= k; ++c) p[id++] = {static_cast<std::uint8_t>(k), static_cast<std::uint8_t>(c)};
-      for (int r = k - 1; r >= 0; --r) p[id++] = {static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(k)};
+      for (int c = 0; c <= k; ++c)
+        p[id++] = {static_cast<std::uint8_t>(k), static_cast<std::uint8_t>(c)};
+      for (int r = k - 1; r >= 0; --r)
+        p[id++] = {static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(k)};
     }
   }
   return p;
@@ -135,8 +139,7 @@ constexpr MnsimConstants MakeMnsimConstants() {
     c.cell_read_power_w = P::Device::kMnsimCellReadPowerW * (256.0 / side) * (256.0 / side);
   }
   // MNSIM departure: ADC energy per conversion is P * (bits + 2) / f (its latency), not P / f.
-  c.adc_energy_time_factor =
-      Conv::kAdcEnergyCountsSettling ? 1.0 : 1.0 / (P::AdcUnit::kBits + 2);
+  c.adc_energy_time_factor = Conv::kAdcEnergyCountsSettling ? 1.0 : 1.0 / (P::AdcUnit::kBits + 2);
   c.buffer_read_w = P::Buffer::kReadPowerW;
   c.buffer_write_w = P::Buffer::kWritePowerW;
   c.pooling_power_w = P::Tile::kPoolingPowerW;
@@ -146,9 +149,9 @@ constexpr MnsimConstants MakeMnsimConstants() {
   c.global_adder_nj = P::Chip::kGlobalAdderEnergyNj;
   const int crossbars_per_tile = P::Tile::kPes * P::Xbar::kPolarity;
   c.tile_crossbar_area =
-      crossbars_per_tile * (P::Xbar::kRows * static_cast<double>(P::Xbar::kCols) *
-                                P::Device::kCellAreaUm2 +
-                            P::Xbar::kPeripheryAreaPerColumnUm2 * P::Xbar::kCols);
+      crossbars_per_tile *
+      (P::Xbar::kRows * static_cast<double>(P::Xbar::kCols) * P::Device::kCellAreaUm2 +
+       P::Xbar::kPeripheryAreaPerColumnUm2 * P::Xbar::kCols);
   c.tile_adc_area = P::Tile::kPes * c.adcs_per_pe * P::AdcUnit::kAreaUm2;
   c.tile_dac_area = P::Tile::kPes * c.dacs_per_pe * P::DacUnit::kAreaUm2;
   c.tile_digital_area = P::Tile::kDigitalAreaUm2;

@@ -54,18 +54,44 @@ struct Distances {
   double trans_layer = 0;  // from there to the farthest tile of the consumers
 };
 
-int Manhattan(TilePosition a, TilePosition b) {
-  return std::abs(a.row - b.row) + std::abs(a.col - b.col);
-}
+// Bounding extents of a set of tiles in the rotated coordinates r + c and r - c: the largest
+// Manhattan distance from any tile to the set is then O(1).
+struct Extent {
+  int max_sum = -(1 << 20), min_sum = 1 << 20, max_diff = -(1 << 20), min_diff = 1 << 20;
+  bool empty = true;
+  void Add(TilePosition p) {
+    const int sum = p.row + p.col, diff = p.row - p.col;
+    max_sum = std::max(max_sum, sum);
+    min_sum = std::min(min_sum, sum);
+    max_diff = std::max(max_diff, diff);
+    min_diff = std::min(min_diff, diff);
+    empty = false;
+  }
+  int Farthest(TilePosition p) const {
+    if (empty) return 0;
+    const int sum = p.row + p.col, diff = p.row - p.col;
+    return std::max(std::max(max_sum - sum, sum - min_sum),
+                    std::max(max_diff - diff, diff - min_diff));
+  }
+};
+
+// Finish times of a layer's outputs, row by row. A row is stored explicitly (`base` indexes the
+// value pool) or is a stored row shifted in time (`off`): once the schedule is periodic, later
+// rows are not recomputed (see ScheduleRows).
+struct RowRef {
+  int base = 0;
+  double off = 0;
+};
 
 // Working memory reused across calls (per thread), so an estimate allocates little.
 struct Scratch {
   std::vector<HwLayer> layers;
   std::vector<MnsimMapping> map;
-  std::vector<int> start, fin_start, colpos;
+  std::vector<int> start, row_start, colpos[kMaxInputs];
   std::vector<TilePosition> pos;
   std::vector<Distances> dist;
-  std::vector<double> fin;
+  std::vector<double> pool;
+  std::vector<RowRef> rows;
 };
 
 Scratch& GetScratch() {
@@ -73,39 +99,143 @@ Scratch& GetScratch() {
   return scratch;
 }
 
-// Finish times of one layer's outputs in raster order, for a layer reading one input layer's
-// finish times `in` (nullptr: the network input, available at time 0). Each output starts when
-// the previous output of the layer is done and the last input it needs exists (MNSIM's mode 1);
-// t_first_row_start / t_row_start are the times of an output starting a row (first row / later
-// rows), t_first_row / t_rest of the other outputs. Position of the last input an output needs:
-// row (min(anchor + s*y, hin) - 1), column (min(anchor + s*x, win) - 1); for a 1x1 window
-// (anchor 0) the input at (s*y, s*x).
-void Schedule(const HwLayer& l, int anchor, const double* in, double t_first_row_start,
-              double t_row_start, double t_first_row, double t_rest, std::vector<int>* colpos,
-              double* out) {
-  const int s = l.stride;
-  colpos->resize(l.wout);
-  int* cp = colpos->data();
-  for (int x = 0; x < l.wout; ++x) {
-    cp[x] = anchor > 0 ? std::min(anchor + s * x, l.win) - 1 : x * s;
+// One input of a schedule: the producing layer's rows and, per output (y, x), the input row
+// (min(anchor + s*y, in_h) - 1, or s*y for anchor 0) and column (likewise) of the last input
+// value the output needs.
+struct ScheduleInput {
+  const RowRef* rows = nullptr;
+  int anchor = 0, stride = 1, in_h = 1, in_w = 1;
+  const int* colpos = nullptr;
+  int Row(int y) const { return anchor > 0 ? std::min(anchor + stride * y, in_h) - 1 : y * stride; }
+};
+
+void FillColumns(ScheduleInput* in, int w, std::vector<int>* colpos) {
+  colpos->resize(w);
+  for (int x = 0; x < w; ++x) {
+    (*colpos)[x] =
+        in->anchor > 0 ? std::min(in->anchor + in->stride * x, in->in_w) - 1 : x * in->stride;
   }
+  in->colpos = colpos->data();
+}
+
+// MNSIM's mode-1 schedule of one layer: each output, in raster order, starts when the previous
+// output is done and the last input value its window needs exists, and takes t00 (first output),
+// t0 (first of a later row), tx0 (rest of the first row) or tx (the rest).
+//
+// The schedule is a max-plus recurrence, so it is shift-equivariant: if every input row that row
+// y needs is the one row y-1 needed shifted by the same D as output row y-1 is from row y-2 -- or
+// shifted by less and never the binding term of row y-1 -- then row y is row y-1 shifted by D.
+// Such rows are recorded as shifts instead of recomputed, which makes the cost proportional to
+// the transient rows rather than to all outputs; the result is the same as the per-output
+// recurrence up to rounding.
+void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, double t0,
+                  double tx0, double tx, bool compress, std::vector<double>* pool, RowRef* out) {
   double prev = 0;
-  for (int y = 0; y < l.hout; ++y) {
-    const double t0 = y == 0 ? t_first_row_start : t_row_start;
-    const double tx = y == 0 ? t_first_row : t_rest;
-    if (in == nullptr) {
-      prev += t0;
-      *out++ = prev;
-      for (int x = 1; x < l.wout; ++x) *out++ = (prev += tx);
-      continue;
+  bool have_shift = false;  // row y-1 == row y-2 shifted by shift
+  double shift = 0;
+  bool binding[kMaxInputs] = {false, false};  // input j set the start of some output of row y-1
+  for (int y = 0; y < h; ++y) {
+    if (compress && have_shift && y >= 2) {
+      bool periodic = true;
+      for (int j = 0; j < n_in && periodic; ++j) {
+        const RowRef& now = in[j].rows[in[j].Row(y)];
+        const RowRef& before = in[j].rows[in[j].Row(y - 1)];
+        const double d = now.off - before.off;
+        const double tol = 1e-9 * (std::abs(now.off) + std::abs(shift) + 1.0);
+        periodic = now.base == before.base &&
+                   (std::abs(d - shift) <= tol || (d <= shift + tol && !binding[j]));
+      }
+      if (periodic) {
+        out[y] = {out[y - 1].base, out[y - 1].off + shift};
+        prev = (*pool)[out[y].base + w - 1] + out[y].off;
+        continue;
+      }
     }
-    const double* row =
-        in + (anchor > 0 ? (std::min(anchor + s * y, l.hin) - 1) * l.win : y * s * l.win);
-    prev = std::max(prev, row[cp[0]]) + t0;
-    *out++ = prev;
-    for (int x = 1; x < l.wout; ++x) {
-      prev = std::max(prev, row[cp[x]]) + tx;
-      *out++ = prev;
+    // Explicit row.
+    const int base = static_cast<int>(pool->size());
+    pool->resize(base + w);
+    double* row = pool->data() + base;
+    const double first = y == 0 ? t00 : t0, rest = y == 0 ? tx0 : tx;
+    bool bind[kMaxInputs] = {false, false};
+    const double* src[kMaxInputs] = {nullptr, nullptr};
+    double src_off[kMaxInputs] = {0, 0};
+    for (int j = 0; j < n_in; ++j) {
+      const RowRef& r = in[j].rows[in[j].Row(y)];
+      src[j] = pool->data() + r.base;
+      src_off[j] = r.off;
+    }
+    if (n_in == 0) {
+      row[0] = prev += first;
+      for (int x = 1; x < w; ++x) row[x] = prev += rest;
+    } else if (n_in == 1) {
+      // prev_x = max(prev_{x-1}, v_x) + rest is a max-plus scan; with a_x = prev_x - x * rest it
+      // becomes a prefix maximum a_x = max(a_{x-1}, v_x - (x - 1) * rest), computed in four
+      // interleaved chains (independent, so they overlap in the pipeline) and then joined.
+      const double* g = src[0];
+      const int* cp = in[0].colpos;
+      const double off = src_off[0];
+      const double v0 = g[cp[0]] + off;
+      bool b = v0 > prev;
+      prev = std::max(prev, v0) + first;
+      row[0] = prev;
+      const int m = w - 1;  // outputs 1..w-1
+      if (m > 0) {
+        double* a = row + 1;  // a[k] for output k + 1, in place
+        for (int k = 0; k < m; ++k) a[k] = g[cp[k + 1]] + off - k * rest;
+        // Bindings: the input sets the start of output k+1 iff it exceeds the running maximum.
+        const int seg = (m + 3) / 4;
+        double run[4];
+        for (int q = 0; q < 4; ++q) run[q] = -1e300;
+        for (int k = 0; k < seg; ++k) {
+          for (int q = 0; q < 4; ++q) {
+            const int idx = q * seg + k;
+            if (idx < m) a[idx] = run[q] = std::max(run[q], a[idx]);
+          }
+        }
+        double carry = prev;  // a_0 = prev_0
+        for (int q = 0; q < 4; ++q) {
+          const int lo = q * seg, hi = std::min(m, lo + seg);
+          if (lo >= hi) break;
+          b |= a[lo] > carry;
+          for (int k = lo; k < hi; ++k) {
+            const double joined = std::max(carry, a[k]);
+            b |= k > lo && a[k] > std::max(carry, a[k - 1]);
+            a[k] = joined;
+          }
+          carry = a[hi - 1];
+        }
+        for (int k = 0; k < m; ++k) a[k] += (k + 1) * rest;
+        prev = a[m - 1];
+      }
+      bind[0] = b;
+    } else {
+      for (int x = 0; x < w; ++x) {
+        double start = prev;
+        for (int j = 0; j < n_in; ++j) {
+          const double v = src[j][in[j].colpos[x]] + src_off[j];
+          if (v > start) {
+            start = v;
+            bind[j] = true;
+          }
+        }
+        prev = start + (x == 0 ? first : rest);
+        row[x] = prev;
+      }
+    }
+    out[y] = {base, 0.0};
+    for (int j = 0; j < n_in; ++j) binding[j] = bind[j];
+    // Is this row the previous one shifted (both rows past the first)?
+    have_shift = false;
+    if (y >= 2) {
+      const RowRef& p = out[y - 1];
+      const double* pr = pool->data() + p.base;
+      const double d = row[0] - (pr[0] + p.off);
+      have_shift = true;
+      for (int x = 0; x < w && have_shift; ++x) {
+        const double e = row[x] - (pr[x] + p.off) - d;
+        have_shift = std::abs(e) <= 1e-9 * (std::abs(row[x]) + 1.0);
+      }
+      shift = d;
     }
   }
 }
@@ -158,7 +288,7 @@ void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
   }
 }
 
-NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
+NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, bool compress) {
   Scratch& scratch = GetScratch();
   std::vector<HwLayer>& layers = scratch.layers;
   // MNSIM departure: its latency model assumes layer 0 is a conv fed by the network input, so a
@@ -185,20 +315,21 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
   auto is_sum = [&](int i) { return layers[i].kind == HwKind::kAdd; };
   const double accumulator_row = c.tile_rows / 2.0;  // global accumulator: middle of left edge
   auto to_accumulator = [&](TilePosition p) { return std::abs(p.row - accumulator_row) + p.col; };
-  auto max_in = [&](int i, int a) {
-    int m = 0;
-    for (int t = start[i]; t < start[i + 1]; ++t) m = std::max(m, Manhattan(pos[a], pos[t]));
-    return m;
+  auto extent_of = [&](int i) {
+    Extent e;
+    for (int t = start[i]; t < start[i + 1]; ++t) e.Add(pos[t]);
+    return e;
   };
   std::vector<Distances>& dist = scratch.dist;
   dist.assign(n, Distances{});
   for (int i = 0; i < n; ++i) {
     const HwLayer& l = layers[i];
     Distances& d = dist[i];
+    const Extent own = extent_of(i);
     if (i == n - 1) {
       double best = 1e18;
       for (int a = start[i]; a < start[i + 1]; ++a) {
-        const int mi = max_in(i, a);
+        const int mi = own.Farthest(pos[a]);
         if (mi < best) best = mi, d.in_layer = mi;
       }
       break;
@@ -214,20 +345,15 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
     }
     bool branch_out = l.n_outputs > 0;
     for (int k = 0; k < l.n_outputs; ++k) branch_out = branch_out && is_sum(l.outputs[k]);
+    Extent consumers;
+    for (int k = 0; k < l.n_outputs; ++k) {
+      const int o = l.outputs[k];
+      for (int t = start[o]; t < start[o + 1]; ++t) consumers.Add(pos[t]);
+    }
     double best = 1e18;
     for (int a = start[i]; a < start[i + 1]; ++a) {
-      const int mi = max_in(i, a);
-      double out = 0;
-      if (branch_out) {
-        out = to_accumulator(pos[a]);
-      } else {
-        for (int k = 0; k < l.n_outputs; ++k) {
-          const int o = l.outputs[k];
-          for (int t = start[o]; t < start[o + 1]; ++t) {
-            out = std::max(out, static_cast<double>(Manhattan(pos[a], pos[t])));
-          }
-        }
-      }
+      const int mi = own.Farthest(pos[a]);
+      const double out = branch_out ? to_accumulator(pos[a]) : consumers.Farthest(pos[a]);
       if (mi + out < best) best = mi + out, d.in_layer = mi, d.trans_layer = out;
     }
   }
@@ -236,16 +362,32 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
   const Buffer buf{c.buffer_width_bits, c.buffer_access_ns};
   const double act = c.activation_bits;
   const int total_level = CeilLog2(c.pes_per_tile);
-  std::vector<int>& fin_start = scratch.fin_start;
-  fin_start.assign(n + 1, 0);
+  // Finish times: per layer its rows (RowRef) into a shared value pool.
+  std::vector<int>& row_start = scratch.row_start;
+  row_start.assign(n + 1, 0);
   for (int i = 0; i < n; ++i) {
-    const HwLayer& l = layers[i];
-    fin_start[i + 1] = fin_start[i] + (l.kind == HwKind::kFc ? 1 : l.hout * l.wout);
+    row_start[i + 1] = row_start[i] + (layers[i].kind == HwKind::kFc ? 1 : layers[i].hout);
   }
-  std::vector<double>& fin = scratch.fin;
-  fin.resize(fin_start[n]);
-  auto finish_at = [&](int layer, int p) { return fin[fin_start[layer] + p]; };
-  auto last_finish = [&](int layer) { return layer < 0 ? 0.0 : fin[fin_start[layer + 1] - 1]; };
+  std::vector<RowRef>& rows = scratch.rows;
+  rows.assign(row_start[n], RowRef{});
+  std::vector<double>& pool = scratch.pool;
+  pool.clear();
+  auto last_finish = [&](int layer) {
+    if (layer < 0) return 0.0;
+    const RowRef& r = rows[row_start[layer + 1] - 1];
+    const int w = layers[layer].kind == HwKind::kFc ? 1 : layers[layer].wout;
+    return pool[r.base + w - 1] + r.off;
+  };
+  auto input_of = [&](int k, int layer_in, int anchor, int stride, int w) {
+    ScheduleInput in;
+    in.rows = rows.data() + row_start[layer_in];
+    in.anchor = anchor;
+    in.stride = stride;
+    in.in_h = layers[layer_in].hout;
+    in.in_w = layers[layer_in].wout;
+    FillColumns(&in, w, &scratch.colpos[k]);
+    return in;
+  };
 
   NetworkCost net;
   net.layers.resize(n);
@@ -264,7 +406,7 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
     lc.stride = l.stride;
     lc.pes = m.pes;
     lc.tiles = m.tiles;
-    double* fout = fin.data() + fin_start[i];
+    RowRef* rout = rows.data() + row_start[i];
     const int pixels = l.kind == HwKind::kFc ? 1 : l.hout * l.wout;
     const bool from_input = l.n_inputs == 1 && l.inputs[0] < 0;
     auto& lat = lc.latency_breakdown_ns;
@@ -272,7 +414,8 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
     double busy = 0;
 
     if (l.kind == HwKind::kConv || l.kind == HwKind::kFc) {
-      lc.weight_rows = static_cast<long long>(l.cin) * (l.kind == HwKind::kConv ? l.kernel * l.kernel : 1);
+      lc.weight_rows =
+          static_cast<long long>(l.cin) * (l.kind == HwKind::kConv ? l.kernel * l.kernel : 1);
       lc.weight_cols = l.cout;
       lc.crossbars = m.pes * c.polarity;
       lc.utilisation = static_cast<double>(lc.weight_rows) * l.cout * c.weight_slices /
@@ -282,21 +425,21 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
       const int mt = c.input_cycles * rg * cg;  // crossbar activations per output
       const double compute = mt * (c.dac_ns + c.adc_ns + c.xbar_read_ns);
       const int merge_level = CeilLog2(m.max_pe);
-      const double digital = rg * cg * c.digital_period_ns      // input register write
-                             + mt * c.digital_period_ns         // input register read
-                             + mt * c.digital_period_ns         // shift-and-add
-                             + mt * (c.decoder_ns + c.mux_ns)   // input demux, output mux
-                             + cg * c.digital_period_ns         // output register
+      const double digital = rg * cg * c.digital_period_ns         // input register write
+                             + mt * c.digital_period_ns            // input register read
+                             + mt * c.digital_period_ns            // shift-and-add
+                             + mt * (c.decoder_ns + c.mux_ns)      // input demux, output mux
+                             + cg * c.digital_period_ns            // output register
                              + merge_level * c.digital_period_ns;  // joint module (adder tree)
       const double intra =
           (total_level * (c.adc_bits + merge_level) - merge_level * (merge_level + 1) / 2.0) *
           m.cols / c.intra_tile_bits_per_ns;
-      const double tile_write = buf.Ns((c.adc_bits + merge_level) * static_cast<double>(m.cols) * m.max_pe);
+      const double tile_write =
+          buf.Ns((c.adc_bits + merge_level) * static_cast<double>(m.cols) * m.max_pe);
       const double tile_read = buf.Ns(static_cast<double>(m.cols) * act * m.max_pe);
-      const double merge =
-          tile_read + dist[i].in_layer * (c.digital_period_ns +
-                                          m.cols * static_cast<double>(m.max_pe) * act /
-                                              c.inter_tile_bits_per_ns);
+      const double merge = tile_read + dist[i].in_layer * (c.digital_period_ns +
+                                                           m.cols * static_cast<double>(m.max_pe) *
+                                                               act / c.inter_tile_bits_per_ns);
       const double transfer = dist[i].trans_layer * l.cout * act / c.inter_tile_bits_per_ns;
       const double fixed = compute + digital + intra + tile_write + merge + transfer;
       double pe_read = 0, pe_write = 0;
@@ -307,26 +450,31 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
         pe_read = buf.Ns(bits);
         double begin = 0;
         for (int k = 0; k < l.n_inputs; ++k) begin = std::max(begin, last_finish(l.inputs[k]));
-        fout[0] = begin + pe_write + pe_read + fixed;
-        busy = fout[0] - begin;
+        rout[0] = {static_cast<int>(pool.size()), 0.0};
+        pool.push_back(begin + pe_write + pe_read + fixed);
+        busy = pool.back() - begin;
       } else {
         const int k = l.kernel, s = l.stride, pad = l.padding;
         const double unit = static_cast<double>(m.rows) / (k * k) * act;  // one position, all
-        const double kp = std::max(k - pad, 0);                          // channels of a PE
+        const double kp = std::max(k - pad, 0);                           // channels of a PE
         // Line-buffer traffic per output in MNSIM's mode 1 (fill kernel by kernel).
         const double w00 = buf.Ns(unit * kp * kp), r_full = buf.Ns(m.rows * act);
         const double wrow = buf.Ns(unit * s * kp);
         const double wtop = buf.Ns(unit * s * k), wmid = buf.Ns(unit * s * s);
         const double rmid = buf.Ns(unit * s * k);
         const int anchor = k > 1 ? std::max(k - pad, 1) : 0;
-        Schedule(l, anchor, from_input ? nullptr : fin.data() + fin_start[l.inputs[0]],
-                 w00 + r_full + fixed, wrow + r_full + fixed, wtop + rmid + fixed,
-                 wmid + rmid + fixed, &scratch.colpos, fout);
+        ScheduleInput in;
+        if (!from_input) in = input_of(0, l.inputs[0], anchor, s, l.wout);
+        ScheduleRows(l.hout, l.wout, &in, from_input ? 0 : 1, w00 + r_full + fixed,
+                     wrow + r_full + fixed, wtop + rmid + fixed, wmid + rmid + fixed, compress,
+                     &pool, rout);
         const double rows_after = l.hout - 1, cols_after = l.wout - 1;
         pe_write = w00 + rows_after * wrow + cols_after * wtop + rows_after * cols_after * wmid;
         pe_read = l.hout * (r_full + cols_after * rmid);
         busy = pe_write + pe_read + fixed * pixels;
       }
+      // MNSIM departure (reproduced): the tile output-buffer read appears both here and in the
+      // merge time below, as MNSIM reports it.
       lat[kLp(LatencyPart::kBuffer)] = pe_write + pe_read + (tile_write + tile_read) * pixels;
       lat[kLp(LatencyPart::kCompute)] = compute * pixels;
       lat[kLp(LatencyPart::kDigital)] = digital * pixels;
@@ -334,6 +482,8 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
       lat[kLp(LatencyPart::kInterTile)] = (merge + transfer) * pixels;
 
       // Energy (nJ): component power x the time it is active, as MNSIM computes it.
+      // MNSIM departure (reproduced): every converter of every PE of the layer is charged for the
+      // whole activation time, including the row and column rounds it sits idle in.
       const double adc_count = m.pes * static_cast<double>(CeilDiv(m.cols, c.cols_per_adc));
       const double dac_count = m.pes * static_cast<double>(CeilDiv(m.rows, c.rows_per_dac));
       const double cycles = static_cast<double>(mt) * pixels;
@@ -345,36 +495,39 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
       // MNSIM charges the buffer power of every PE input buffer and tile output buffer of the
       // layer for the whole buffer busy time.
       const double buffers = m.pes + m.tiles;
-      en[kEp(EnergyPart::kBufferRead)] =
-          c.buffer_read_w * buffers * (pe_read + tile_read * pixels);
+      en[kEp(EnergyPart::kBufferRead)] = c.buffer_read_w * buffers * (pe_read + tile_read * pixels);
       en[kEp(EnergyPart::kBufferWrite)] =
           c.buffer_write_w * buffers * (pe_write + tile_write * pixels);
-      en[kEp(EnergyPart::kDigital)] =
-          c.joint_nj * m.pes * m.cols * pixels + c.shiftreg_nj * m.pes * m.cols * cycles +
-          c.input_path_nj * m.pes * m.rows * cycles;
+      en[kEp(EnergyPart::kDigital)] = c.joint_nj * m.pes * m.cols * pixels +
+                                      c.shiftreg_nj * m.pes * m.cols * cycles +
+                                      c.input_path_nj * m.pes * m.rows * cycles;
     } else if (l.kind == HwKind::kDummyPool) {
       // Forwards the input: only the transfer to its consumers (no energy).
       const double transfer = dist[i].trans_layer * l.cout * act / c.inter_tile_bits_per_ns;
-      double t = 0;
-      for (int p = 0; p < pixels; ++p) *fout++ = (t += transfer);
+      ScheduleRows(l.hout, l.wout, nullptr, 0, transfer, transfer, transfer, transfer, compress,
+                   &pool, rout);
       lat[kLp(LatencyPart::kInterTile)] = transfer * pixels;
       busy = transfer * pixels;
     } else if (IsPool(l.kind)) {
       const int k = l.kernel, s = l.stride;
       const double ch = l.cin * act;
       const double out_write = buf.Ns(l.cin * act), out_read = out_write;
-      const double op_ns = CeilDiv(l.cin, c.pooling_lanes) *
-                           CeilDiv(k * k, c.pooling_window) * c.pooling_op_ns;
+      const double op_ns =
+          CeilDiv(l.cin, c.pooling_lanes) * CeilDiv(k * k, c.pooling_window) * c.pooling_op_ns;
       const double merge = out_read;
       const double transfer = dist[i].trans_layer * l.cout * act / c.inter_tile_bits_per_ns;
       const double fixed = op_ns + out_write + out_read + merge + transfer;
       const double w00 = buf.Ns(ch * k * k), wrow = buf.Ns(ch * s * k), wmid = buf.Ns(ch * s * s);
       const double r_full = buf.Ns(ch * k * k), rmid = buf.Ns(ch * s * k);
-      Schedule(l, std::max(k, 1), l.inputs[0] < 0 ? nullptr : fin.data() + fin_start[l.inputs[0]],
-               w00 + r_full + fixed, wrow + r_full + fixed, wmid + rmid + fixed,
-               wmid + rmid + fixed, &scratch.colpos, fout);
+      ScheduleInput in;
+      const bool pool_from_input = l.inputs[0] < 0;
+      if (!pool_from_input) in = input_of(0, l.inputs[0], std::max(k, 1), s, l.wout);
+      ScheduleRows(l.hout, l.wout, &in, pool_from_input ? 0 : 1, w00 + r_full + fixed,
+                   wrow + r_full + fixed, wmid + rmid + fixed, wmid + rmid + fixed, compress, &pool,
+                   rout);
       const double rows_after = l.hout - 1, cols_after = l.wout - 1;
-      const double pe_write = w00 + rows_after * wrow + (cols_after + rows_after * cols_after) * wmid;
+      const double pe_write =
+          w00 + rows_after * wrow + (cols_after + rows_after * cols_after) * wmid;
       const double pe_read = l.hout * (r_full + cols_after * rmid);
       busy = pe_write + pe_read + fixed * pixels;
       lat[kLp(LatencyPart::kBuffer)] = pe_write + pe_read + (out_write + out_read) * pixels;
@@ -389,15 +542,15 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
       const double transfer = dist[i].trans_layer * l.cout * act / c.inter_tile_bits_per_ns;
       const double access = buf.Ns(l.n_inputs * act * l.cout);
       const double step = c.element_sum_ns + transfer + 2 * access;
-      double prev = 0;
-      for (int p = 0; p < pixels; ++p) {
-        double begin = prev;
-        for (int k = 0; k < l.n_inputs; ++k) {
-          if (l.inputs[k] >= 0) begin = std::max(begin, finish_at(l.inputs[k], p));
+      ScheduleInput ins[kMaxInputs];
+      int n_in = 0;
+      for (int k = 0; k < l.n_inputs; ++k) {
+        if (l.inputs[k] >= 0) {
+          ins[n_in] = input_of(n_in, l.inputs[k], 0, 1, l.wout);
+          ++n_in;
         }
-        prev = begin + step;
-        *fout++ = prev;
       }
+      ScheduleRows(l.hout, l.wout, ins, n_in, step, step, step, step, compress, &pool, rout);
       busy = step * pixels;
       lat[kLp(LatencyPart::kBuffer)] = 2 * access * pixels;
       lat[kLp(LatencyPart::kDigital)] = c.element_sum_ns * pixels;
@@ -405,7 +558,8 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
     }
 
     double input_finish = 0;
-    for (int k = 0; k < l.n_inputs; ++k) input_finish = std::max(input_finish, last_finish(l.inputs[k]));
+    for (int k = 0; k < l.n_inputs; ++k)
+      input_finish = std::max(input_finish, last_finish(l.inputs[k]));
     lc.finish_ns = last_finish(i);
     lc.latency_ns = lc.finish_ns - input_finish;
     lc.busy_ns = busy;
@@ -437,7 +591,8 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph) {
     net.area_um2 += lc.area_um2;
     net.tiles += lc.tiles;
     net.crossbars += lc.crossbars;
-    for (int k = 0; k < kLatencyParts; ++k) net.latency_breakdown_ns[k] += lc.latency_breakdown_ns[k];
+    for (int k = 0; k < kLatencyParts; ++k)
+      net.latency_breakdown_ns[k] += lc.latency_breakdown_ns[k];
     for (int k = 0; k < kEnergyParts; ++k) net.energy_breakdown_pj[k] += lc.energy_breakdown_pj[k];
     for (int k = 0; k < kAreaParts; ++k) net.area_breakdown_um2[k] += lc.area_breakdown_um2[k];
   }

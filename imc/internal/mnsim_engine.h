@@ -14,11 +14,11 @@ namespace imcnas::imc::internal {
 
 // Mapping of one layer (no timing): what `MapMnsim` computes and the benchmark times alone.
 struct MnsimMapping {
-  int pes = 0;          // crossbar pairs (PEs) holding the weights
-  int tiles = 0;        // tiles charged
-  int placed_tiles = 0; // tiles occupying a place in the array
+  int pes = 0;             // crossbar pairs (PEs) holding the weights
+  int tiles = 0;           // tiles charged
+  int placed_tiles = 0;    // tiles occupying a place in the array
   int rows = 0, cols = 0;  // used rows / columns of the fullest crossbar
-  int max_pe = 0;       // PEs used in the fullest tile
+  int max_pe = 0;          // PEs used in the fullest tile
 };
 
 // Maps every layer; throws std::invalid_argument if a layer does not fit the crossbar (e.g. a
@@ -26,7 +26,9 @@ struct MnsimMapping {
 void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
               std::vector<MnsimMapping>* mapping);
 
-NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph);
+// `compress` (the default) records periodic schedule rows as shifts of earlier rows instead of
+// recomputing every output; false runs the plain per-output recurrence (tests compare the two).
+NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, bool compress = true);
 
 }  // namespace imcnas::imc::internal
 

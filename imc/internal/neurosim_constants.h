@@ -16,8 +16,7 @@ struct NeurosimConstants {
   double adc_col = 0, adc_group = 0, adc_bcast = 0;
   double acc_col = 0, acc_group = 0, acc_bcast = 0, acc_psum = 0, acc_in = 0;
   double e_col = 0, e_group = 0, e_bcast = 0, e_psum = 0, e_in = 0;
-  double tile_area = 0, global_area = 0, array_area = 0, adc_area = 0, accum_area = 0,
-         ic_area = 0;
+  double tile_area = 0, global_area = 0, array_area = 0, adc_area = 0, accum_area = 0, ic_area = 0;
   double leakage_w_per_tile = 0;
 };
 

@@ -24,6 +24,7 @@ NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& grap
   std::vector<HwLayer> layers;
   BuildLayerList(graph, /*dummy_input_pool=*/false, &layers);
   NetworkCost net;
+  net.layers.reserve(layers.size());
   const long long tile_rows = static_cast<long long>(c.sub_rows) * c.tile_sub_rows;
   const long long tile_cols = static_cast<long long>(c.sub_cols) * c.tile_sub_cols;
   const int cells_per_weight = c.weight_bits / c.bits_per_cell;
@@ -85,11 +86,10 @@ NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& grap
 
     // Dynamic energy by event counts (pJ).
     const double p = static_cast<double>(positions);
-    double groups = 0;  // 32-row groups read per input bit and column
-    for (long long s = 0; s < sub_r; ++s) {
-      const long long r = std::min<long long>(c.sub_rows, rows - s * c.sub_rows);
-      groups += static_cast<double>(CeilDivL(r, c.parallel_rows));
-    }
+    // 32-row groups read per input bit and column: full subarrays, then the partial one.
+    const long long full = rows / c.sub_rows, rest = rows - full * c.sub_rows;
+    const double groups = static_cast<double>(full * (c.sub_rows / c.parallel_rows) +
+                                              CeilDivL(rest, c.parallel_rows));
     const double column_reads = p * cols * c.input_bits * sub_r;
     const double group_reads = p * cols * c.input_bits * groups;
     const double broadcast_bits = p * rows * c.input_bits * col_tiles;
@@ -133,7 +133,8 @@ NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& grap
     net.energy_pj += l.energy_pj;
     net.area_um2 += l.area_um2;
     net.crossbars += l.crossbars;
-    for (int k = 0; k < kLatencyParts; ++k) net.latency_breakdown_ns[k] += l.latency_breakdown_ns[k];
+    for (int k = 0; k < kLatencyParts; ++k)
+      net.latency_breakdown_ns[k] += l.latency_breakdown_ns[k];
     for (int k = 0; k < kEnergyParts; ++k) net.energy_breakdown_pj[k] += l.energy_breakdown_pj[k];
     for (int k = 0; k < kAreaParts; ++k) net.area_breakdown_um2[k] += l.area_breakdown_um2[k];
   }

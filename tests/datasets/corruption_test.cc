@@ -1,9 +1,9 @@
 // Randomised corruption: truncations, byte flips and garbage appended to small valid files.
 // Every reader must either throw DatasetError or return a self-consistent set; never crash,
 // hang or read out of bounds (run under --config=asan).
+#include <sys/stat.h>
 #include <random>
 #include <string>
-#include <sys/stat.h>
 #include <vector>
 
 #include "datasets/cifar.h"
@@ -35,8 +35,8 @@ Bytes Corrupt(const Bytes& good, std::mt19937_64& rng) {
     case 1: {  // flip 1-4 bytes, biased towards the header where structure lives
       const int flips = 1 + static_cast<int>(rng() % 4);
       for (int k = 0; k < flips; ++k) {
-        const std::size_t at = rng() % 2 ? rng() % std::min<std::size_t>(b.size(), 24)
-                                         : rng() % b.size();
+        const std::size_t at =
+            rng() % 2 ? rng() % std::min<std::size_t>(b.size(), 24) : rng() % b.size();
         b[at] ^= static_cast<std::uint8_t>(1 + rng() % 255);
       }
       break;
@@ -81,9 +81,8 @@ TEST(Corruption, IdxImages) {
 TEST(Corruption, IdxLabelsPaired) {
   const std::string dir = MakeTempDir("idx_pair_images");
   WriteFile(dir + "/img", IdxImagesFile(6, 3, 3));
-  Fuzz("idx_labels", IdxLabelsFile({0, 1, 2, 9, 4, 5}), "lab", 250, [&](const std::string& p) {
-    ExpectConsistent(ReadIdxImageSet(dir + "/img", p, 10), 10);
-  });
+  Fuzz("idx_labels", IdxLabelsFile({0, 1, 2, 9, 4, 5}), "lab", 250,
+       [&](const std::string& p) { ExpectConsistent(ReadIdxImageSet(dir + "/img", p, 10), 10); });
 }
 
 TEST(Corruption, IdxGzip) {

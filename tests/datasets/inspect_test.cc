@@ -50,6 +50,9 @@ TEST(Inspect, BadFlagsExitTwo) {
   EXPECT_THAT(r.output, HasSubstr("--validation_size -3"));
   r = Inspect("--dataset mnist --data_dir /x --seed abc");
   EXPECT_EQ(r.status, 2);
+  r = Inspect("--dataset --data_dir /x");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.output, HasSubstr("--dataset needs a value"));
   r = Inspect("--dataset mnist --data_dir /x stray");
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.output, HasSubstr("unexpected argument 'stray'"));
@@ -63,7 +66,8 @@ TEST(Inspect, BadDataExitsOneNamingTheFault) {
   mkdir((dir + "/cifar10").c_str(), 0755);
   r = Inspect("--dataset cifar10 --data_dir " + dir);
   EXPECT_EQ(r.status, 1);
-  EXPECT_THAT(r.output, AllOf(HasSubstr(dir + "/cifar10/data_batch_1.bin"), HasSubstr("not found")));
+  EXPECT_THAT(r.output,
+              AllOf(HasSubstr(dir + "/cifar10/data_batch_1.bin"), HasSubstr("not found")));
   WriteFile(dir + "/one.bin", Cifar10File({1, 2}));
   const Bytes b = ReadFile(dir + "/one.bin");
   WriteFile(dir + "/one.bin", Bytes(b.begin(), b.end() - 5));
@@ -89,15 +93,16 @@ TEST(Inspect, ReportsCountsAndChecksumStatus) {
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_THAT(r.output, AllOf(HasSubstr("MNIST (unverified copy)"), HasSubstr("not checked"),
                               HasSubstr("train 55000 + validation 5000"), HasSubstr("test 10000"),
-                              HasSubstr("load time"),
-                              HasSubstr("train-labels-idx1-ubyte.gz")));
-  EXPECT_THAT(r.output, HasSubstr("    0  0                                  5500        500     1000"));
+                              HasSubstr("load time"), HasSubstr("train-labels-idx1-ubyte.gz")));
+  EXPECT_THAT(r.output,
+              HasSubstr("    0  0                                  5500        500     1000"));
   r = Inspect("--dataset mnist --data_dir " + dir);
   EXPECT_EQ(r.status, 1);
-  EXPECT_THAT(r.output,
-              AllOf(HasSubstr(dir + "/mnist/train-images-idx3-ubyte: sha256 mismatch"),
-                    HasSubstr("expected ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
-                    HasSubstr("got " + Sha256(train_images))));
+  EXPECT_THAT(
+      r.output,
+      AllOf(HasSubstr(dir + "/mnist/train-images-idx3-ubyte: sha256 mismatch"),
+            HasSubstr("expected ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
+            HasSubstr("got " + Sha256(train_images))));
 }
 
 }  // namespace

@@ -210,9 +210,8 @@ TEST(Cifar, BadInputNamesFileAndFault) {
   EXPECT_THAT(c10(Bytes(two.begin(), two.end() - 1)),
               AllOf(HasSubstr(f), HasSubstr("6145 bytes"), HasSubstr("3073-byte")));
   EXPECT_THAT(c10(Bytes(two.begin(), two.begin() + 100)), HasSubstr("shorter than one record"));
-  EXPECT_THAT(c10(Cifar10File({1, 10})),
-              AllOf(HasSubstr(f), HasSubstr("record 1"), HasSubstr("label 10"),
-                    HasSubstr("[0, 10)")));
+  EXPECT_THAT(c10(Cifar10File({1, 10})), AllOf(HasSubstr(f), HasSubstr("record 1"),
+                                               HasSubstr("label 10"), HasSubstr("[0, 10)")));
   // A CIFAR-100 file read as CIFAR-10 does not fit the record size.
   EXPECT_THAT(c10(Cifar100File({1, 2, 3}, {4, 5, 6})), HasSubstr("not a whole number"));
   EXPECT_THAT(c100(Cifar100File({20}, {1}), Cifar100Labels::kFine),

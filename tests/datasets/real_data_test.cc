@@ -50,7 +50,8 @@ TEST(RealData, Mnist) {
   // The published class frequencies of MNIST.
   EXPECT_EQ(Counts(d.train),
             (std::vector<int>{5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949}));
-  EXPECT_EQ(Counts(d.test), (std::vector<int>{980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009}));
+  EXPECT_EQ(Counts(d.test),
+            (std::vector<int>{980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009}));
   EXPECT_EQ(d.train.labels[0], 5);  // the famous first training digit
   EXPECT_EQ(d.test.labels[0], 7);
 }

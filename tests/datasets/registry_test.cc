@@ -73,8 +73,9 @@ TEST(Registry, KnowsTheFiveSets) {
 }
 
 TEST(Registry, UnknownNameListsKnownOnes) {
-  EXPECT_THAT(ErrorOf([] { FindDataset("svhn"); }),
-              AllOf(HasSubstr("unknown data set 'svhn'"), HasSubstr("mnist, fashion_mnist, cifar10")));
+  EXPECT_THAT(
+      ErrorOf([] { FindDataset("svhn"); }),
+      AllOf(HasSubstr("unknown data set 'svhn'"), HasSubstr("mnist, fashion_mnist, cifar10")));
   EXPECT_THAT(ErrorOf([] { LoadDataset("cifar", "/nonexistent"); }), HasSubstr("'cifar'"));
 }
 
@@ -160,10 +161,10 @@ TEST(LoadDataset, ChecksumMismatchNamesFileAndBothSums) {
   Bytes changed = t.test_images;
   changed.back() ^= 1;  // still a well-formed IDX file
   WriteFile(t.path("vi"), changed);
-  EXPECT_THAT(ErrorOf([&] { LoadDataset(t.spec, t.dir, NoCache()); }),
-              AllOf(HasSubstr(t.path("vi")), HasSubstr("sha256 mismatch"),
-                    HasSubstr("expected " + Sha256(t.test_images)),
-                    HasSubstr("got " + Sha256(changed))));
+  EXPECT_THAT(
+      ErrorOf([&] { LoadDataset(t.spec, t.dir, NoCache()); }),
+      AllOf(HasSubstr(t.path("vi")), HasSubstr("sha256 mismatch"),
+            HasSubstr("expected " + Sha256(t.test_images)), HasSubstr("got " + Sha256(changed))));
   // Off for a user's own copy: loads, says so, claims nothing.
   LoadOptions off = NoCache();
   off.verify_checksums = false;
@@ -209,9 +210,9 @@ TEST(LoadDataset, CountsAndShapesMustMatchTheSpec) {
     WriteFile(t.path("tl"), IdxLabelsFile({0, 1, 2, 0, 1}));
     LoadOptions off = NoCache();
     off.verify_checksums = false;
-    EXPECT_THAT(ErrorOf([&] { LoadDataset(t.spec, t.dir, off); }),
-                AllOf(HasSubstr(t.path("ti")), HasSubstr("holds 5 images"),
-                      HasSubstr("expects 6")));
+    EXPECT_THAT(
+        ErrorOf([&] { LoadDataset(t.spec, t.dir, off); }),
+        AllOf(HasSubstr(t.path("ti")), HasSubstr("holds 5 images"), HasSubstr("expects 6")));
     WriteFile(t.path("ti"), IdxImagesFile(6, 4, 5));
     EXPECT_THAT(ErrorOf([&] { LoadDataset(t.spec, t.dir, off); }),
                 AllOf(HasSubstr(t.path("ti")), HasSubstr("4x5")));
@@ -278,9 +279,9 @@ TEST(LoadDataset, CifarBatchesMustHoldTheirShare) {
   TinyCifar t;
   WriteFile(t.dir + "/c/b1", Cifar10File({3}));
   WriteFile(t.dir + "/c/b2", Cifar10File({9, 0, 1}));  // total right, but b1 is short
-  EXPECT_THAT(ErrorOf([&] { LoadDataset(t.spec, t.dir, NoCache()); }),
-              AllOf(HasSubstr(t.dir + "/c/b1"), HasSubstr("holds 1 records"),
-                    HasSubstr("expects 2")));
+  EXPECT_THAT(
+      ErrorOf([&] { LoadDataset(t.spec, t.dir, NoCache()); }),
+      AllOf(HasSubstr(t.dir + "/c/b1"), HasSubstr("holds 1 records"), HasSubstr("expects 2")));
   WriteFile(t.dir + "/c/b1", {});
   EXPECT_THAT(ErrorOf([&] { LoadDataset(t.spec, t.dir, NoCache()); }),
               AllOf(HasSubstr(t.dir + "/c/b1"), HasSubstr("empty")));

@@ -33,7 +33,8 @@ std::string ErrorOf(F f) {
 
 std::vector<std::int32_t> Labels(std::size_t n, int classes) {
   std::vector<std::int32_t> labels(n);
-  for (std::size_t i = 0; i < n; ++i) labels[i] = static_cast<std::int32_t>((i * 7 + i / 3) % classes);
+  for (std::size_t i = 0; i < n; ++i)
+    labels[i] = static_cast<std::int32_t>((i * 7 + i / 3) % classes);
   return labels;
 }
 
@@ -283,8 +284,7 @@ TEST(BatchIterator, SameBitsForAnyThreadCountBatchSizeAndHistory) {
   EXPECT_EQ(e1.counts, (std::vector<int>{512, 188}));
   // The epoch's stream depends on positions, not on how it is cut into batches.
   ASSERT_EQ(e64.images.size(), e1.images.size());
-  EXPECT_EQ(std::memcmp(e1.images.data(), e64.images.data(), e1.images.size() * sizeof(float)),
-            0);
+  EXPECT_EQ(std::memcmp(e1.images.data(), e64.images.data(), e1.images.size() * sizeof(float)), 0);
   EXPECT_EQ(e64.counts.size(), 11u);
 }
 
@@ -293,15 +293,25 @@ TEST(BatchIterator, BadArguments) {
   const Normalization norm{{0.f}, {1.f}};
   EXPECT_THAT(ErrorOf([&] { BatchIterator(set, {0}, 0, norm, {}, 0, false); }),
               HasSubstr("batch size"));
-  EXPECT_THAT(ErrorOf([&] { BatchIterator(set, {0, 4}, 1, norm, {}, 0, false); }),
+  EXPECT_THAT(ErrorOf([&] {
+                BatchIterator(set, {0, 4}, 1, norm, {}, 0, false);
+              }),
               HasSubstr("index 4"));
-  EXPECT_THAT(ErrorOf([&] { BatchIterator(set, {0}, 1, {{0.f, 0.f}, {1.f, 1.f}}, {}, 0, false); }),
+  EXPECT_THAT(ErrorOf([&] {
+                BatchIterator(set, {0}, 1, {{0.f, 0.f}, {1.f, 1.f}}, {}, 0, false);
+              }),
               HasSubstr("1 channels"));
-  EXPECT_THAT(ErrorOf([&] { BatchIterator(set, {0}, 1, {{0.f}, {0.f}}, {}, 0, false); }),
+  EXPECT_THAT(ErrorOf([&] {
+                BatchIterator(set, {0}, 1, {{0.f}, {0.f}}, {}, 0, false);
+              }),
               HasSubstr("positive"));
-  EXPECT_THAT(ErrorOf([&] { BatchIterator(set, {0}, 1, norm, {5, false}, 0, false); }),
+  EXPECT_THAT(ErrorOf([&] {
+                BatchIterator(set, {0}, 1, norm, {5, false}, 0, false);
+              }),
               HasSubstr("pad_crop 5"));
-  EXPECT_THAT(ErrorOf([&] { BatchIterator(set, {0}, 1, norm, {-1, false}, 0, false); }),
+  EXPECT_THAT(ErrorOf([&] {
+                BatchIterator(set, {0}, 1, norm, {-1, false}, 0, false);
+              }),
               HasSubstr("pad_crop -1"));
   BatchIterator ok(set, {}, 3, norm, {}, 0, true);  // an empty split is allowed
   EXPECT_EQ(ok.batches_per_epoch(), 0u);

@@ -1,5 +1,7 @@
 // The public API of imc/: names, errors, JSON, determinism, the presets' mechanisms.
 #include <algorithm>
+#include <cmath>
+#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -128,14 +130,14 @@ TEST(EstimateTest, PhysicalPresetDropsMnsimDepartures) {
 TEST(EstimateTest, NetworkTooLargeForTheChipThrows) {
   // VGG-8 at 64x64 crossbars does not fit 64x64 tiles (MNSIM fails the same way).
   EXPECT_THROW(Estimate<Mnsim2Xbar64>(Net("vgg8")), std::invalid_argument);
-  const arch::Graph huge = Parse(
-      R"({"input": [32, 32, 3], "classes": 10, "blocks": [["VGG", 2048], ["VGG", 4096]]})");
+  const arch::Graph huge =
+      Parse(R"({"input": [32, 32, 3], "classes": 10, "blocks": [["VGG", 2048], ["VGG", 4096]]})");
   EXPECT_THROW(Estimate<Mnsim2>(huge), std::invalid_argument);
 }
 
 TEST(EstimateTest, LargeKernelThatDoesNotFitThrows) {
-  const arch::Graph g = Parse(
-      R"({"input": [32, 32, 3], "classes": 10, "layers": [["conv", 15, 8, 1], ["fc", 10]]})");
+  const arch::Graph g =
+      Parse(R"({"input": [32, 32, 3], "classes": 10, "layers": [["conv", 15, 8, 1], ["fc", 10]]})");
   EXPECT_THROW(Estimate<Mnsim2Xbar64>(g), std::invalid_argument);
   EXPECT_NO_THROW(Estimate<Mnsim2>(g));
 }
@@ -163,6 +165,62 @@ TEST(EstimateTest, PresetConstantsRecordTheHardware) {
   EXPECT_EQ(j["pe"]["adcs"], 128);
   EXPECT_EQ(PresetConstantsByName("mnsim2_xbar64")["crossbar"]["rows"], 64);
   EXPECT_EQ(PresetConstantsByName("mnsim2_2024a")["pe"]["dacs"], 256);
+}
+
+// The compressed schedule (periodic rows recorded as shifts) equals the plain per-output
+// recurrence on random networks of the search space.
+TEST(EstimateTest, CompressedScheduleMatchesPerOutputRecurrence) {
+  std::mt19937 rng(20240605);
+  const char* kinds[] = {"VGG", "MVGG", "RES"};
+  const int channels[] = {8, 16, 32, 64, 128, 256};
+  int checked = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const int depth = 1 + static_cast<int>(rng() % 7);
+    std::string blocks;
+    for (int b = 0; b < depth; ++b) {
+      blocks += std::string(b ? ", " : "") + "[\"" + kinds[rng() % 3] + "\", " +
+                std::to_string(channels[rng() % 6]) + "]";
+    }
+    const bool mnist = rng() % 4 == 0;
+    const arch::Graph g =
+        Parse(std::string(R"({"input": )") + (mnist ? "[28, 28, 1]" : "[32, 32, 3]") +
+              R"(, "classes": 10, "blocks": [)" + blocks + "]}");
+    const auto& c = internal::MnsimTables<Mnsim2>::kConstants;
+    NetworkCost fast, plain;
+    try {
+      fast = internal::EstimateMnsim(c, g, true);
+    } catch (const std::invalid_argument&) {
+      continue;  // too large for the chip
+    }
+    plain = internal::EstimateMnsim(c, g, false);
+    ASSERT_EQ(fast.layers.size(), plain.layers.size());
+    EXPECT_NEAR(fast.latency_ns, plain.latency_ns, 1e-9 * plain.latency_ns) << blocks;
+    for (size_t i = 0; i < plain.layers.size(); ++i) {
+      EXPECT_NEAR(fast.layers[i].finish_ns, plain.layers[i].finish_ns,
+                  1e-9 * plain.layers[i].finish_ns)
+          << blocks << " layer " << i;
+    }
+    EXPECT_EQ(fast.energy_pj, plain.energy_pj);
+    ++checked;
+  }
+  EXPECT_GE(checked, 40);
+  // Explicit layer lists: strides, larger and 1x1 kernels, odd pools, non-square inputs.
+  for (const char* json : {
+           R"({"input": [32, 32, 3], "classes": 10, "layers": [["conv", 5, 32, 2], ["pool", 3],
+               ["conv", 1, 64, 1], ["conv", 3, 64, 2], ["fc", 100], ["fc", 10]]})",
+           R"({"input": [40, 24, 3], "classes": 7, "layers": [["conv", 3, 16, 1], ["pool", 2],
+               ["conv", 3, 300, 1], ["pool", 2], ["fc", 7]]})",
+           R"({"input": [28, 28, 1], "classes": 10, "blocks": [["RES", 16], ["RES", 16],
+               ["VGG", 32], ["VGG", 32], ["VGG", 32], ["MVGG", 64]]})"}) {
+    const arch::Graph g = Parse(json);
+    const auto& c = internal::MnsimTables<Mnsim2>::kConstants;
+    const NetworkCost fast = internal::EstimateMnsim(c, g, true);
+    const NetworkCost plain = internal::EstimateMnsim(c, g, false);
+    EXPECT_NEAR(fast.latency_ns, plain.latency_ns, 1e-9 * plain.latency_ns) << json;
+    EXPECT_GT(plain.latency_ns, 0.0);
+    EXPECT_NO_THROW(Estimate<Neurosim14>(g));
+    EXPECT_NO_THROW(Estimate<Mnsim2Physical>(g));
+  }
 }
 
 // Compile-time checks on the presets.

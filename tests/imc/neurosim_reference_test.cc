@@ -52,8 +52,7 @@ TEST(NeurosimReferenceTest, TilesAndDuplicationPerLayer) {
     for (size_t i = 0; i < c.layers.size(); ++i) {
       const std::string where = g.net + " layer " + std::to_string(i);
       EXPECT_EQ(c.layers[i].tiles, static_cast<int>(g.layers[i]->Number("num_tiles"))) << where;
-      EXPECT_EQ(c.layers[i].duplication, static_cast<int>(g.layers[i]->Number("speedup")))
-          << where;
+      EXPECT_EQ(c.layers[i].duplication, static_cast<int>(g.layers[i]->Number("speedup"))) << where;
       // Per-layer latency within 25% (most are within 5%).
       EXPECT_NEAR(c.layers[i].latency_ns / g.layers[i]->Number("latency_ns"), 1.0, 0.25) << where;
     }
