@@ -73,7 +73,7 @@ struct RunConfig {
   Budget budget;
   std::uint64_t seed = 1;
   std::string optimizer = "gp";
-  bool verify_checksums = true;
+  bool own_copy = false;  // no checksum or count checks (a user's own data)
 
   Json ToJson(const BinarySpec& spec) const {
     return Json{{"binary", spec.binary},
@@ -90,10 +90,11 @@ struct RunConfig {
                 {"validation", budget.validation},
                 {"batch", budget.batch},
                 {"learning_rate", budget.learning_rate},
+                {"max_macs", budget.max_macs},
                 {"final_epochs", budget.final_epochs},
                 {"final_train_subset", budget.final_train_subset},
                 {"final_max", budget.final_max},
-                {"verify_checksums", verify_checksums}};
+                {"own_copy", own_copy}};
   }
 
   static RunConfig FromJson(const Json& j, const BinarySpec& spec) {
@@ -112,10 +113,11 @@ struct RunConfig {
     c.budget.validation = j.at("validation").get<int>();
     c.budget.batch = j.at("batch").get<int>();
     c.budget.learning_rate = j.at("learning_rate").get<double>();
+    c.budget.max_macs = j.at("max_macs").get<long long>();
     c.budget.final_epochs = j.at("final_epochs").get<int>();
     c.budget.final_train_subset = j.at("final_train_subset").get<int>();
     c.budget.final_max = j.at("final_max").get<int>();
-    c.verify_checksums = j.at("verify_checksums").get<bool>();
+    c.own_copy = j.at("own_copy").get<bool>();
     return c;
   }
 };
@@ -190,6 +192,8 @@ Options ParseOptions(const BinarySpec& spec, int argc, char** argv) {
       ("batch", "mini-batch size", cxxopts::value<int>())
       ("lr", "peak learning rate (SGD, Nesterov momentum 0.9, cosine schedule)",
        cxxopts::value<double>())
+      ("max_macs", "do not train candidates above this many multiply-accumulates per image "
+                   "(0: no cap); they are recorded as over budget", cxxopts::value<long long>())
       ("final_epochs", "epochs when retraining the Pareto-optimal candidates", cxxopts::value<int>())
       ("final_train_subset", "training images for the retraining, 0 = whole split",
        cxxopts::value<int>())
@@ -207,7 +211,8 @@ Options ParseOptions(const BinarySpec& spec, int argc, char** argv) {
       ("resume", "continue the killed run recorded in DIR", cxxopts::value<std::string>())
       ("verify", "rerun the run recorded in DIR and report whether every bit matches",
        cxxopts::value<std::string>())
-      ("no_checksums", "accept data files whose checksums are unknown or differ (own copies)")
+      ("own_copy", "accept the user's own copy of the data set: checksums are not checked and "
+                   "any number of images is taken (the record says 'unverified copy')")
       ("quiet", "no progress output")
       ("h,help", "this text");
   // clang-format on
@@ -256,6 +261,10 @@ Options ParseOptions(const BinarySpec& spec, int argc, char** argv) {
   take_int("final_epochs", &b.final_epochs, 1);
   take_int("final_train_subset", &b.final_train_subset, 0);
   take_int("final_max", &b.final_max, 1);
+  if (args.count("max_macs")) {
+    b.max_macs = args["max_macs"].as<long long>();
+    if (b.max_macs < 0) throw UsageError("--max_macs must be 0 (no cap) or positive");
+  }
   if (args.count("lr")) {
     b.learning_rate = args["lr"].as<double>();
     if (!(b.learning_rate > 0) || !std::isfinite(b.learning_rate)) {
@@ -270,10 +279,10 @@ Options ParseOptions(const BinarySpec& spec, int argc, char** argv) {
     throw UsageError("unknown --optimizer '" + o.config.optimizer +
                      "' (gp, tpe, evolution, random)");
   }
-  o.config.verify_checksums = args.count("no_checksums") == 0;
+  o.config.own_copy = args.count("own_copy") > 0;
   o.threads = args["threads"].as<int>();
   if (o.threads < 0) throw UsageError("--threads must be 0 (all cores) or positive");
-  o.data_dir = args["data_dir"].defaulted() ? WorkspacePath("data")
+  o.data_dir = args.count("data_dir") == 0 ? WorkspacePath("data")
                                             : UserPath(args["data_dir"].as<std::string>());
   if (args.count("out")) o.out_dir = UserPath(args["out"].as<std::string>());
   if (args.count("resume")) o.resume_dir = UserPath(args["resume"].as<std::string>());
@@ -338,7 +347,9 @@ class SearchRun {
       nas::Evaluation evaluation;
       evaluation.index = c.index;
       evaluation.objectives = c.objectives;
-      evaluation.failed = c.failed;
+      // Diverged and over-budget candidates are observed with the chance-level accuracy they
+      // were given (a penalty the model learns from); only an unpriceable one has no objectives.
+      evaluation.failed = c.objectives.empty();
       optimizer_->Observe(evaluation);
       candidates_.push_back(c);
       record_["candidates"].push_back(c.record);
@@ -367,7 +378,8 @@ class SearchRun {
     const auto load_started = Clock::now();
     try {
       datasets::LoadOptions load_options;
-      load_options.verify_checksums = config_.verify_checksums;
+      load_options.verify_checksums = !config_.own_copy;
+      load_options.check_counts = !config_.own_copy;
       data_ = datasets::LoadDataset(spec_.dataset, options_.data_dir, load_options);
     } catch (const std::exception& e) {
       throw DataError(e.what());
@@ -429,7 +441,10 @@ class SearchRun {
     const auto& spec_data = *data_.spec;
     Json files = Json::array();
     for (const auto& f : data_.files) {
-      files.push_back({{"file", f.file}, {"sha256", f.sha256}, {"status", f.status}});
+      // File names only: the record must not depend on where the data folder is.
+      files.push_back({{"file", std::filesystem::path(f.file).filename().string()},
+                       {"sha256", f.sha256},
+                       {"status", f.status}});
     }
     record_ = Json{
         {"format", kRecordFormat},
@@ -559,6 +574,9 @@ class SearchRun {
     Progress("candidate " + std::to_string(order + 1) + "/" +
              std::to_string(config_.budget.evaluations) + " " + arch::ToJson(architecture) + " " +
              BestSoFar() + Eta(order));
+    if (config_.budget.max_macs > 0 && graph.macs() > config_.budget.max_macs) {
+      return OverBudget(index, order, architecture, graph, cost, train_seed);
+    }
     const nn::TrainConfig train_config = TrainingConfig(config_.budget.epochs, train_seed);
     const nn::TrainResult result = nn::TrainAndEvaluate(
         architecture, data_.train, candidate_train_, split_.validation, nullptr, train_config,
@@ -638,6 +656,42 @@ class SearchRun {
                     {"objectives", Json::array()}};
     c.environment = Json{{"order", order}, {"seconds", 0.0}};
     Progress("  -> not priced: " + why);
+    return c;
+  }
+
+  // A network above the budget's multiply-accumulate cap is priced but not trained: it is
+  // recorded as over budget and observed with chance-level accuracy.
+  Candidate OverBudget(std::uint64_t index, int order, const arch::Architecture& architecture,
+                       const arch::Graph& graph, const imc::NetworkCost& cost,
+                       std::uint64_t train_seed) {
+    Candidate c;
+    c.order = order;
+    c.index = index;
+    c.failed = true;
+    c.accuracy = 1.0 / data_.spec->classes;
+    c.latency_ns = cost.latency_ns;
+    c.energy_pj = cost.energy_pj;
+    c.objectives = Objectives(c.accuracy, c.latency_ns, c.energy_pj);
+    const std::string why = std::to_string(graph.macs()) + " MACs per image exceed the budget's " +
+                            std::to_string(config_.budget.max_macs) + " (--max_macs)";
+    c.record = Json{{"order", order},
+                    {"index", index},
+                    {"architecture", Json::parse(arch::ToJson(architecture))},
+                    {"status", "over_budget"},
+                    {"status_message", why},
+                    {"validation_accuracy", c.accuracy},
+                    {"validation_loss", 0.0},
+                    {"latency_ns", cost.latency_ns},
+                    {"sequential_latency_ns", cost.sequential_latency_ns},
+                    {"energy_pj", cost.energy_pj},
+                    {"area_um2", cost.area_um2},
+                    {"macs", graph.macs()},
+                    {"params", graph.params()},
+                    {"train_seed", train_seed},
+                    {"epochs", Json::array()},
+                    {"objectives", c.objectives}};
+    c.environment = Json{{"order", order}, {"seconds", 0.0}};
+    Progress("  -> not trained: " + why);
     return c;
   }
 

@@ -92,7 +92,7 @@ struct Result {
   std::string output;  // stdout and stderr
 };
 
-Result Run(const std::string& binary, const std::vector<std::string>& args) {
+Result RunBinary(const std::string& binary, const std::vector<std::string>& args) {
   std::string command = "bench/" + binary;
   for (const auto& a : args) command += " '" + a + "'";
   command += " 2>&1";
@@ -109,10 +109,10 @@ Result Run(const std::string& binary, const std::vector<std::string>& args) {
 
 // The smallest budget that still exercises initial design, model-based proposals and retraining.
 std::vector<std::string> Tiny(const std::string& out, int threads) {
-  return {"--budget", "smoke", "--data_dir", DataDir(), "--no_checksums", "--out", out,
+  return {"--budget", "smoke", "--data_dir", DataDir(), "--own_copy", "--out", out,
           "--threads", std::to_string(threads), "--evaluations", "3", "--initial_design", "2",
           "--train_subset", "60", "--validation", "40", "--batch", "20", "--final_max", "1",
-          "--final_train_subset", "60", "--seed", "7"};
+          "--final_train_subset", "60", "--max_macs", "0", "--seed", "7"};
 }
 
 nlohmann::json Record(const std::string& out) {
@@ -122,10 +122,10 @@ nlohmann::json Record(const std::string& out) {
 TEST(SearchSmokeTest, LatencyRunIsCompleteReproducibleAndThreadIndependent) {
   const std::string a = TempDir() + "/latency_t1";
   const std::string b = TempDir() + "/latency_t2";
-  const Result ra = Run("mnist_latency", Tiny(a, 1));
+  const Result ra = RunBinary("mnist_latency", Tiny(a, 1));
   ASSERT_EQ(ra.exit_code, 0) << ra.output;
   EXPECT_NE(ra.output.find("run id "), std::string::npos) << ra.output;
-  const Result rb = Run("mnist_latency", Tiny(b, 2));
+  const Result rb = RunBinary("mnist_latency", Tiny(b, 2));
   ASSERT_EQ(rb.exit_code, 0) << rb.output;
 
   const nlohmann::json record = Record(a);
@@ -158,14 +158,14 @@ TEST(SearchSmokeTest, LatencyRunIsCompleteReproducibleAndThreadIndependent) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
 
   // --verify reproduces it; a tampered record is caught.
-  const Result verify = Run("mnist_latency", {"--verify", a, "--data_dir", DataDir(), "--quiet"});
+  const Result verify = RunBinary("mnist_latency", {"--verify", a, "--data_dir", DataDir(), "--quiet"});
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
   EXPECT_NE(verify.output.find("verify:"), std::string::npos) << verify.output;
   std::string text = ReadAll(b + "/record.json");
   nlohmann::ordered_json tampered = nlohmann::ordered_json::parse(text);
   tampered["candidates"][1]["validation_accuracy"] = 0.123456;
   std::ofstream(b + "/record.json", std::ios::binary | std::ios::trunc) << tampered.dump(2) << "\n";
-  const Result caught = Run("mnist_latency", {"--verify", b, "--data_dir", DataDir(), "--quiet"});
+  const Result caught = RunBinary("mnist_latency", {"--verify", b, "--data_dir", DataDir(), "--quiet"});
   EXPECT_EQ(caught.exit_code, 1) << caught.output;
   EXPECT_NE(caught.output.find("DIFFERENT (first at candidate 1)"), std::string::npos)
       << caught.output;
@@ -173,7 +173,7 @@ TEST(SearchSmokeTest, LatencyRunIsCompleteReproducibleAndThreadIndependent) {
 
 TEST(SearchSmokeTest, KilledRunResumesToTheUninterruptedRecord) {
   const std::string reference = TempDir() + "/resume_reference";
-  const Result full = Run("mnist_energy", Tiny(reference, 2));
+  const Result full = RunBinary("mnist_energy", Tiny(reference, 2));
   ASSERT_EQ(full.exit_code, 0) << full.output;
 
   // Start the same run, SIGKILL it as soon as one candidate is recorded, then resume.
@@ -207,7 +207,7 @@ TEST(SearchSmokeTest, KilledRunResumesToTheUninterruptedRecord) {
   }
   ASSERT_TRUE(recorded_one);
   EXPECT_FALSE(Record(killed)["complete"].get<bool>());
-  const Result resumed = Run("mnist_energy", {"--resume", killed, "--data_dir", DataDir(),
+  const Result resumed = RunBinary("mnist_energy", {"--resume", killed, "--data_dir", DataDir(),
                                               "--threads", "1", "--quiet"});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_EQ(ReadAll(killed + "/record.json"), ReadAll(reference + "/record.json"));
@@ -218,7 +218,7 @@ TEST(SearchSmokeTest, AccuracyAndParetoFamiliesComplete) {
     const std::string out = TempDir() + "/" + binary;
     std::vector<std::string> args = Tiny(out, 2);
     args.push_back("--quiet");
-    const Result r = Run(binary, args);
+    const Result r = RunBinary(binary, args);
     ASSERT_EQ(r.exit_code, 0) << binary << ": " << r.output;
     const nlohmann::json record = Record(out);
     EXPECT_TRUE(record["complete"].get<bool>()) << binary;
@@ -233,35 +233,35 @@ TEST(SearchSmokeTest, OtherOptimizersRun) {
     const std::string out = TempDir() + "/optimizer_" + optimizer;
     std::vector<std::string> args = Tiny(out, 2);
     args.insert(args.end(), {"--optimizer", optimizer, "--quiet", "--evaluations", "2"});
-    const Result r = Run("mnist_latency", args);
+    const Result r = RunBinary("mnist_latency", args);
     ASSERT_EQ(r.exit_code, 0) << optimizer << ": " << r.output;
     EXPECT_EQ(Record(out)["configuration"]["optimizer"], optimizer);
   }
 }
 
 TEST(SearchSmokeTest, BadInputFailsClearly) {
-  const Result budget = Run("mnist_latency", {"--budget", "huge"});
+  const Result budget = RunBinary("mnist_latency", {"--budget", "huge"});
   EXPECT_EQ(budget.exit_code, 2);
   EXPECT_NE(budget.output.find("unknown --budget 'huge'"), std::string::npos) << budget.output;
 
-  const Result flag = Run("mnist_latency", {"--no_such_flag"});
+  const Result flag = RunBinary("mnist_latency", {"--no_such_flag"});
   EXPECT_EQ(flag.exit_code, 2);
   EXPECT_NE(flag.output.find("no_such_flag"), std::string::npos) << flag.output;
 
-  const Result optimizer = Run("mnist_latency", {"--optimizer", "magic"});
+  const Result optimizer = RunBinary("mnist_latency", {"--optimizer", "magic"});
   EXPECT_EQ(optimizer.exit_code, 2);
   EXPECT_NE(optimizer.output.find("unknown --optimizer"), std::string::npos);
 
-  const Result data = Run("cifar10_latency", {"--data_dir", TempDir() + "/nowhere", "--out",
+  const Result data = RunBinary("cifar10_latency", {"--data_dir", TempDir() + "/nowhere", "--out",
                                               TempDir() + "/nodata", "--quiet"});
   EXPECT_EQ(data.exit_code, 1);
   EXPECT_NE(data.output.find("tools/setup.sh --cifar10"), std::string::npos) << data.output;
 
-  const Result resume = Run("mnist_latency", {"--resume", TempDir() + "/no_run_here"});
+  const Result resume = RunBinary("mnist_latency", {"--resume", TempDir() + "/no_run_here"});
   EXPECT_EQ(resume.exit_code, 2);
   EXPECT_NE(resume.output.find("no run record"), std::string::npos) << resume.output;
 
-  const Result help = Run("cifar10_latency", {"--help"});
+  const Result help = RunBinary("cifar10_latency", {"--help"});
   EXPECT_EQ(help.exit_code, 0);
   for (const char* flag : {"--budget", "--evaluations", "--epochs", "--train_subset", "--batch",
                            "--seed", "--threads", "--data_dir", "--out", "--optimizer",
