@@ -93,14 +93,21 @@ void Panel(std::ostringstream& svg, const std::vector<PlotPoint>& points, int op
   svg << "<rect x=\"" << Fixed(x0, 1) << "\" y=\"" << Fixed(y0, 1) << "\" width=\""
       << Fixed(kPanelWidth, 1) << "\" height=\"" << Fixed(kPanelHeight, 1)
       << "\" fill=\"none\" stroke=\"#333\"/>\n";
-  // Decade ticks on the cost axis.
-  for (int e = static_cast<int>(std::ceil(lo)); e <= static_cast<int>(std::floor(hi)); ++e) {
-    const double x = sx(std::pow(10.0, e));
-    svg << "<line x1=\"" << Fixed(x, 1) << "\" y1=\"" << Fixed(y0, 1) << "\" x2=\"" << Fixed(x, 1)
-        << "\" y2=\"" << Fixed(y0 + kPanelHeight, 1) << "\" stroke=\"#ddd\"/>\n";
-    svg << "<text x=\"" << Fixed(x, 1) << "\" y=\"" << Fixed(y0 + kPanelHeight + 16, 1)
-        << "\" text-anchor=\"middle\" font-size=\"11\">"
-        << Escape(Engineering(std::pow(10.0, e), use_energy)) << "</text>\n";
+  // Ticks on the cost axis at 1, 2 and 5 times powers of ten, or decades alone if they are many.
+  const bool decades_only = hi - lo > 2.5;
+  for (int e = static_cast<int>(std::floor(lo)); e <= static_cast<int>(std::ceil(hi)); ++e) {
+    for (double m : {1.0, 2.0, 5.0}) {
+      if (decades_only && m != 1.0) continue;
+      const double value = m * std::pow(10.0, e);
+      const double l = std::log10(value);
+      if (l < lo || l > hi) continue;
+      const double x = sx(value);
+      svg << "<line x1=\"" << Fixed(x, 1) << "\" y1=\"" << Fixed(y0, 1) << "\" x2=\""
+          << Fixed(x, 1) << "\" y2=\"" << Fixed(y0 + kPanelHeight, 1) << "\" stroke=\"#ddd\"/>\n";
+      svg << "<text x=\"" << Fixed(x, 1) << "\" y=\"" << Fixed(y0 + kPanelHeight + 16, 1)
+          << "\" text-anchor=\"middle\" font-size=\"11\">"
+          << Escape(Engineering(value, use_energy)) << "</text>\n";
+    }
   }
   for (int i = 0; i <= 5; ++i) {
     const double a = acc_lo + (acc_hi - acc_lo) * i / 5;
