@@ -143,12 +143,9 @@ Eigen::MatrixXd GaussianProcess::Kernel(const Eigen::MatrixXd& c1, const Eigen::
   return out;
 }
 
-void GaussianProcess::Factorise(const Eigen::VectorXd& theta, Eigen::MatrixXd* chol,
-                                double* jitter, bool log_warning) const {
-  const Unpacked u = Unpack(theta);
-  GaussianProcess view(*this);  // Kernel() reads theta_; evaluate at `theta` without mutating.
-  view.theta_ = theta;
-  Eigen::MatrixXd k = view.Kernel(xc_, xk_, xc_, xk_);
+void GaussianProcess::Factorise(Eigen::MatrixXd* chol, double* jitter, bool log_warning) const {
+  const Unpacked u = Unpack(theta_);
+  Eigen::MatrixXd k = Kernel(xc_, xk_, xc_, xk_);
   k.diagonal().array() += u.noise;
   const Eigen::Index n = k.rows();
   *jitter = 0.0;
@@ -182,7 +179,7 @@ void GaussianProcess::Refactorise() {
     alpha_.resize(0);
     return;
   }
-  Factorise(theta_, &chol_, &jitter_, true);
+  Factorise(&chol_, &jitter_, true);
   alpha_ = chol_.triangularView<Eigen::Lower>().solve(y_);
   chol_.triangularView<Eigen::Lower>().transpose().solveInPlace(alpha_);
 }

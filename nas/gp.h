@@ -93,9 +93,9 @@ class GaussianProcess {
   };
   Unpacked Unpack(const Eigen::VectorXd& theta) const;
   double PriorVariance(const Unpacked& u) const;
-  // Computes K (with noise) and factorises it into `chol`, adding jitter if needed.
-  void Factorise(const Eigen::VectorXd& theta, Eigen::MatrixXd* chol, double* jitter,
-                 bool log_warning) const;
+  // Computes K (with noise) at the current hyperparameters and factorises it into `chol`,
+  // adding jitter if needed.
+  void Factorise(Eigen::MatrixXd* chol, double* jitter, bool log_warning) const;
   double Lml(const Eigen::VectorXd& theta, Eigen::VectorXd* gradient) const;
   void Refactorise();
 

@@ -136,7 +136,8 @@ class GpOptimizer : public OptimizerBase {
       gps.emplace_back(spec_);
       gps[m].SetHyperparameters(warm_[m]);
       gps[m].SetData(xc, xk, targets[m]);
-      const bool restarts = fits_ % config_.fit_restart_every == 0;
+      // Models take turns (gp_ehvi has two), so a round pays for at most one restart.
+      const bool restarts = (fits_ + m) % config_.fit_restart_every == 0;
       gps[m].FitHyperparameters(rng_, {restarts ? config_.fit_starts : 1, config_.fit_iterations});
       warm_[m] = gps[m].hyperparameters();
     }

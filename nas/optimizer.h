@@ -71,8 +71,9 @@ struct OptimizerConfig {
   KernelCombination kernel = KernelCombination::kProduct;
   // Hyperparameter fit: Rprop from the previous optimum (warm start) and, on the first model
   // fit and then on every fit_restart_every-th proposal round, also from fit_starts - 1 seeded
-  // random points (escapes local optima without paying for restarts on every proposal).
-  int fit_starts = 3;
+  // random points (escapes local optima without paying for restarts on every proposal). With
+  // several GPs (gp_ehvi), model m restarts in rounds r with (r + m) % fit_restart_every == 0.
+  int fit_starts = 2;
   int fit_iterations = 50;  // Rprop iterations per start
   int fit_restart_every = 5;
   int acquisition_samples = 1000;  // random candidates (half uniform, half uniform depth)

@@ -59,16 +59,17 @@ int main(int argc, char** argv) {
       throw std::invalid_argument("unexpected argument '" + args.unmatched().front() + "'");
     }
     const imcnas::nas::SearchSpace space = imcnas::nas::SearchSpace::Paper();
+    std::string json;
+    if (args.count("index")) {
+      const std::uint64_t index = ParseIndex(args["index"].as<std::string>());
+      json = imcnas::arch::ToJson(space.ToArchitecture(
+          index, ParseShape(args["input"].as<std::string>()), args["classes"].as<int>()));
+    }
     std::cout << "search space: depth " << space.options().min_depth << ".."
               << space.options().max_depth << ", " << space.choices_per_block()
               << " choices per block (VGG, MVGG, RES x channels 16,32,48,64,96,128), "
               << space.size() << " networks, indices 0.." << space.size() - 1 << "\n";
-    if (args.count("index")) {
-      const std::uint64_t index = ParseIndex(args["index"].as<std::string>());
-      const auto arch = space.ToArchitecture(index, ParseShape(args["input"].as<std::string>()),
-                                             args["classes"].as<int>());
-      std::cout << imcnas::arch::ToJson(arch) << "\n";
-    }
+    if (!json.empty()) std::cout << json << "\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "space_info: error: " << e.what() << "\n";
