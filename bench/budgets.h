@@ -64,15 +64,15 @@ struct Mnist {
   static constexpr Budget kSmoke = internal::Smoke();
   static constexpr Budget kQuick = [] {
     Budget b;
-    b.evaluations = 20;
-    b.initial_design = 6;
+    b.evaluations = 16;
+    b.initial_design = 5;
     b.epochs = 2;
-    b.train_subset = 5000;
-    b.validation = 5000;
+    b.train_subset = 4000;
+    b.validation = 2000;
     b.batch = 128;
     b.learning_rate = 0.05;
     b.final_epochs = 3;
-    b.final_train_subset = 20000;
+    b.final_train_subset = 10000;
     b.final_max = 3;
     b.max_macs = 100'000'000;
     return b;
@@ -92,17 +92,17 @@ struct Cifar10 {
   static constexpr Budget kSmoke = internal::Smoke();
   static constexpr Budget kQuick = [] {
     Budget b;
-    b.evaluations = 12;
-    b.initial_design = 5;
-    b.epochs = 3;
-    b.train_subset = 3000;
-    b.validation = 2000;
+    b.evaluations = 10;
+    b.initial_design = 4;
+    b.epochs = 2;
+    b.train_subset = 2500;
+    b.validation = 1000;
     b.batch = 128;
     b.learning_rate = 0.05;
-    b.final_epochs = 5;
-    b.final_train_subset = 8000;
+    b.final_epochs = 4;
+    b.final_train_subset = 5000;
     b.final_max = 2;
-    b.max_macs = 150'000'000;
+    b.max_macs = 100'000'000;
     return b;
   }();
   static constexpr Budget kPaper = internal::Paper(15, 50);
