@@ -71,7 +71,7 @@ const char* TrainStatusName(TrainStatus status) {
 void ValidateConfig(const TrainConfig& c) {
   if (c.epochs < 1) Bad("epochs must be at least 1");
   if (c.batch_size < 2) Bad("batch size must be at least 2 (batch normalisation)");
-  if (c.eval_batch_size < 1) Bad("evaluation batch size must be positive");
+  if (c.eval_batch_size < 0) Bad("evaluation batch size must be non-negative");
   if (!(c.learning_rate > 0) || !std::isfinite(c.learning_rate)) {
     Bad("learning rate must be positive");
   }
@@ -148,6 +148,7 @@ TrainResult TrainAndEvaluate(const arch::Architecture& arch, const datasets::Ima
   std::vector<float> images(static_cast<std::size_t>(config.batch_size) * batches.image_floats());
   std::vector<std::int32_t> labels(config.batch_size);
   const long long steps_per_epoch = static_cast<long long>(batches.batches_per_epoch());
+  const int eval_batch = config.eval_batch_size > 0 ? config.eval_batch_size : config.batch_size;
 
   TrainResult result;
   Tensor<float> dlogits;
@@ -189,19 +190,19 @@ TrainResult TrainAndEvaluate(const arch::Architecture& arch, const datasets::Ima
     stats.seconds = seconds;
     stats.images_per_second = seen / seconds;
     stats.validation_accuracy =
-        Evaluate(net, train_set, validation_indices, norm, config.eval_batch_size).accuracy;
+        Evaluate(net, train_set, validation_indices, norm, eval_batch).accuracy;
     result.epochs.push_back(stats);
     if (progress) progress(stats);
   }
   const Evaluation validation =
-      Evaluate(net, train_set, validation_indices, norm, config.eval_batch_size);
+      Evaluate(net, train_set, validation_indices, norm, eval_batch);
   result.validation_accuracy = validation.accuracy;
   result.validation_loss = validation.loss;
   result.test_accuracy = result.test_loss = std::numeric_limits<double>::quiet_NaN();
   if (test_set && test_set->size() > 0) {
     std::vector<std::int32_t> all(test_set->size());
     std::iota(all.begin(), all.end(), 0);
-    const Evaluation test = Evaluate(net, *test_set, all, norm, config.eval_batch_size);
+    const Evaluation test = Evaluate(net, *test_set, all, norm, eval_batch);
     result.test_accuracy = test.accuracy;
     result.test_loss = test.loss;
   }

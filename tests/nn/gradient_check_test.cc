@@ -254,7 +254,7 @@ void CheckNetwork(const std::string& json, int batch) {
   };
   for (auto& p : net.Parameters()) {
     const Vector<D> analytic = *p.grad;
-    const std::size_t step = std::max<std::size_t>(1, p.value->size() / 7);
+    const std::size_t step = std::max<std::size_t>(1, p.value->size() / 4);
     for (std::size_t i = 0; i < p.value->size(); i += step) {
       ExpectClose(analytic(i), Numeric(loss, p.value->data() + i), p.name + "[" +
                   std::to_string(i) + "]");
