@@ -13,8 +13,8 @@
 //   (chance level 0.10 for 10 classes, saturating at 0.95; more parameters, more compute (less
 //   pooling) and more depth all help with diminishing returns.)
 // - Latency and energy from a crossbar cost model behind the CostModel interface below; today
-//   a MAC- and weight-count-based proxy of an MNSIM-2.0-like accelerator. MakeCostModel() is the
-//   one function to change to use the real model (imc::EstimateByName("mnsim2", graph)).
+//   the crossbar model the search binaries use (imc::Mnsim2, MNSIM 2.0's default configuration);
+//   MakeCostModel() is the one function that picks it.
 // - Objectives handed to the optimisers (all minimised): error = 1 - accuracy and ln(cost) for
 //   the multi-objective kinds (gp_parego, gp_ehvi, nsga2, evolution, random); the scalarised
 //   cost nas::ScalarizedCost(accuracy, cost, {0.5, cost_low, cost_high}) for gp and tpe (the
@@ -41,6 +41,7 @@
 
 #include "arch/architecture.h"
 #include "arch/graph.h"
+#include "imc/estimate.h"
 #include "nas/objectives.h"
 #include "nas/optimizer.h"
 #include "nas/search_space.h"
@@ -61,53 +62,22 @@ class CostModel {
   virtual CrossbarCosts Estimate(const arch::Graph& graph) const = 0;
 };
 
-// A proxy of a ReRAM crossbar accelerator at MNSIM 2.0's default parameters (256x256
-// crossbars, 8 one-bit weight slices, two crossbars per weight block for the sign, 9-bit
-// activations fed bit-serially, 128 ADCs per crossbar, 64-bit 20 ns buffer accesses), with the
-// layers run one after another (no pipelining). Per conv / fc op with R = Cin k^2 rows and
-// C = Cout columns, and P = output pixels:
-//   crossbars     X = ceil(R / 256) * ceil(8 C / 256) * 2
-//   latency per output pixel = 9 * (3 + 3.16 + 2 * 8) ns              (DAC, array, 2 ADC rounds)
-//                            + 20 ns * ceil(9 k Cin / 64)              (new input window column)
-//                            + 20 ns * ceil(9 C / 64)                  (output write)
-//                            + 9 * 2 ns * ceil(log2(ceil(R / 256)))    (adder tree over row blocks)
-//   energy per output pixel  = X * 9 * 256 * 10.08 pJ / 2              (ADC conversions)
-//                            + 5 pJ * (ceil(9 k Cin / 64) + ceil(9 C / 64))   (buffer)
-// Pooling, addition, ReLU: 2 ns and 1 pJ per 64 output values. BN is folded (free).
-// It is not MNSIM: it is a deterministic, smooth-enough stand-in with the right orders of
-// magnitude and the right dependencies (pixels x channels), for comparing search algorithms.
-class ProxyCrossbarModel : public CostModel {
+// The crossbar model of the search binaries: imc's MNSIM 2.0 preset (the paper's simulator),
+// pipelined latency and energy per image.
+class MnsimCrossbarModel final : public CostModel {
  public:
-  std::string name() const override { return "proxy-crossbar"; }
+  std::string name() const override { return "imc::Mnsim2 (MNSIM 2.0 default configuration)"; }
   CrossbarCosts Estimate(const arch::Graph& graph) const override {
+    const imc::NetworkCost cost = imc::Estimate<imc::Mnsim2>(graph);
     CrossbarCosts c;
-    for (const arch::Op& op : graph.ops) {
-      const double pixels = static_cast<double>(op.out.height) * op.out.width;
-      if (op.kind == arch::OpKind::kConv || op.kind == arch::OpKind::kFullyConnected) {
-        const double k = op.kind == arch::OpKind::kConv ? op.kernel : 1;
-        const double cin = op.kind == arch::OpKind::kConv ? op.in.channels
-                                                          : static_cast<double>(op.in.size());
-        const double rows = cin * k * k, cols = op.out.channels;
-        const double row_blocks = std::ceil(rows / 256);
-        const double crossbars = row_blocks * std::ceil(8 * cols / 256) * 2;
-        const double in_words = std::ceil(9 * k * cin / 64), out_words = std::ceil(9 * cols / 64);
-        const double t_pixel = 9 * (3 + 3.16 + 2 * 8) + 20 * (in_words + out_words) +
-                               9 * 2 * std::ceil(std::log2(row_blocks));
-        const double e_pixel = crossbars * 9 * 256 * 10.08e-3 / 2 + 5e-3 * (in_words + out_words);
-        c.latency_ns += pixels * t_pixel;
-        c.energy_nj += pixels * e_pixel;
-      } else if (op.kind != arch::OpKind::kBatchNorm) {
-        const double words = std::ceil(static_cast<double>(op.out.size()) / 64);
-        c.latency_ns += 2 * words;
-        c.energy_nj += 1e-3 * words;
-      }
-    }
+    c.latency_ns = cost.latency_ns;
+    c.energy_nj = cost.energy_pj * 1e-3;
     return c;
   }
 };
 
 // The one place that picks the cost model.
-std::unique_ptr<CostModel> MakeCostModel() { return std::make_unique<ProxyCrossbarModel>(); }
+std::unique_ptr<CostModel> MakeCostModel() { return std::make_unique<MnsimCrossbarModel>(); }
 
 // ---- the synthetic problem ------------------------------------------------------------------
 struct Outcome {

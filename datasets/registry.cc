@@ -190,7 +190,8 @@ std::string SizeError(const std::string& name, std::size_t got, std::size_t want
 }
 
 // Reads, hashes and parses IDX files into train/test; counts and shapes must match the spec.
-ImageSet AssembleIdx(const DatasetSpec& spec, std::vector<Job>& jobs, bool train) {
+ImageSet AssembleIdx(const DatasetSpec& spec, std::vector<Job>& jobs, bool train,
+                     bool check_counts) {
   Job* images = nullptr;
   Job* labels = nullptr;
   for (Job& j : jobs) {
@@ -207,14 +208,15 @@ ImageSet AssembleIdx(const DatasetSpec& spec, std::vector<Job>& jobs, bool train
                        std::to_string(spec.height) + "x" + std::to_string(spec.width));
   }
   const std::size_t want = train ? spec.train_size : spec.test_size;
-  if (static_cast<std::size_t>(parsed.count) != want) {
+  if (check_counts && static_cast<std::size_t>(parsed.count) != want) {
     throw DatasetError(SizeError(images->path, parsed.count, want, "images"));
   }
   return MakeIdxImageSet(std::move(parsed), std::move(parsed_labels), spec.classes, images->path,
                          labels->path);
 }
 
-ImageSet AssembleCifar(const DatasetSpec& spec, std::vector<Job>& jobs, bool train) {
+ImageSet AssembleCifar(const DatasetSpec& spec, std::vector<Job>& jobs, bool train,
+                       bool check_counts) {
   const CifarFormat format = ToCifarFormat(spec.format);
   std::size_t total = 0;
   std::size_t files = 0;
@@ -231,7 +233,7 @@ ImageSet AssembleCifar(const DatasetSpec& spec, std::vector<Job>& jobs, bool tra
     const std::size_t count =
         j.bytes.size() /
         (format == CifarFormat::kCifar10 ? kCifar10RecordBytes : kCifar100RecordBytes);
-    if (count != want / files)
+    if (check_counts && count != want / files)
       throw DatasetError(SizeError(j.path, count, want / files, "records"));
   }
   ImageSet set;
@@ -409,11 +411,11 @@ LoadedDataset LoadDataset(const DatasetSpec& spec, const std::string& data_dir,
   }
 
   if (spec.format == FileFormat::kIdx) {
-    out.train = AssembleIdx(spec, jobs, true);
-    out.test = AssembleIdx(spec, jobs, false);
+    out.train = AssembleIdx(spec, jobs, true, options.check_counts);
+    out.test = AssembleIdx(spec, jobs, false, options.check_counts);
   } else {
-    out.train = AssembleCifar(spec, jobs, true);
-    out.test = AssembleCifar(spec, jobs, false);
+    out.train = AssembleCifar(spec, jobs, true, options.check_counts);
+    out.test = AssembleCifar(spec, jobs, false, options.check_counts);
   }
   if (!mismatch.empty()) throw DatasetError(mismatch);
   return out;

@@ -47,6 +47,9 @@ struct LoadOptions {
   // $XDG_CACHE_HOME/imcnas, else $HOME/.cache/imcnas; an unwritable cache is silently skipped.
   // Files changed less than a second ago are always hashed (time stamps are coarse).
   bool use_checksum_cache = true;
+  // false: any whole number of images per file is accepted (a user's own subset, or the small
+  // sets that tests write); the registry's counts are not checked.
+  bool check_counts = true;
   std::string cache_dir;
 };
 

@@ -287,6 +287,31 @@ TEST(LoadDataset, CifarBatchesMustHoldTheirShare) {
               AllOf(HasSubstr(t.dir + "/c/b1"), HasSubstr("empty")));
 }
 
+TEST(LoadDataset, OwnSubsetsLoadWhenCountsAreNotChecked) {
+  {
+    TinyIdx t;
+    WriteFile(t.path("ti"), IdxImagesFile(5, 4, 4));
+    WriteFile(t.path("tl"), IdxLabelsFile({0, 1, 2, 0, 1}));
+    LoadOptions own = NoCache();
+    own.verify_checksums = false;
+    own.check_counts = false;
+    const LoadedDataset d = LoadDataset(t.spec, t.dir, own);
+    EXPECT_EQ(d.train.size(), 5u);
+    EXPECT_EQ(d.test.size(), 2u);
+    EXPECT_THAT(d.copy, HasSubstr("unverified"));
+    // Shapes, labels and mismatched image/label counts are still checked.
+    WriteFile(t.path("tl"), IdxLabelsFile({0, 1, 2, 0}));
+    EXPECT_THAT(ErrorOf([&] { LoadDataset(t.spec, t.dir, own); }), HasSubstr(t.path("t")));
+  }
+  TinyCifar t;
+  WriteFile(t.dir + "/c/b1", Cifar10File({3}));
+  WriteFile(t.dir + "/c/b2", Cifar10File({9, 0, 1}));
+  LoadOptions own = NoCache();
+  own.verify_checksums = false;
+  own.check_counts = false;
+  EXPECT_EQ(LoadDataset(t.spec, t.dir, own).train.size(), 4u);
+}
+
 TEST(LoadDataset, ChecksumCacheIsUsedAndInvalidatedByRewrites) {
   TinyIdx t;
   LoadOptions cached;
