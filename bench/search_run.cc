@@ -557,6 +557,30 @@ class SearchRun {
     return t;
   }
 
+  // One candidate's deterministic record; `cost` is null when the network could not be priced.
+  static Json CandidateJson(int order, std::uint64_t index, const arch::Architecture& architecture,
+                            const arch::Graph& graph, std::uint64_t train_seed,
+                            const std::string& status, const std::string& message,
+                            double accuracy, double loss, const imc::NetworkCost* cost,
+                            const Json& epochs, const std::vector<double>& objectives) {
+    return Json{{"order", order},
+                {"index", index},
+                {"architecture", Json::parse(arch::ToJson(architecture))},
+                {"status", status},
+                {"status_message", message},
+                {"validation_accuracy", accuracy},
+                {"validation_loss", loss},
+                {"latency_ns", cost ? cost->latency_ns : 0.0},
+                {"sequential_latency_ns", cost ? cost->sequential_latency_ns : 0.0},
+                {"energy_pj", cost ? cost->energy_pj : 0.0},
+                {"area_um2", cost ? cost->area_um2 : 0.0},
+                {"macs", graph.macs()},
+                {"params", graph.params()},
+                {"train_seed", train_seed},
+                {"epochs", epochs},
+                {"objectives", objectives}};
+  }
+
   Candidate Evaluate(std::uint64_t index, int order) {
     const auto candidate_started = Clock::now();
     const arch::Architecture architecture =
@@ -601,22 +625,9 @@ class SearchRun {
                         {"train_accuracy", s.train_accuracy},
                         {"validation_accuracy", s.validation_accuracy}});
     }
-    c.record = Json{{"order", order},
-                    {"index", index},
-                    {"architecture", Json::parse(arch::ToJson(architecture))},
-                    {"status", c.failed ? "diverged" : "ok"},
-                    {"status_message", result.status_message},
-                    {"validation_accuracy", c.accuracy},
-                    {"validation_loss", result.validation_loss},
-                    {"latency_ns", cost.latency_ns},
-                    {"sequential_latency_ns", cost.sequential_latency_ns},
-                    {"energy_pj", cost.energy_pj},
-                    {"area_um2", cost.area_um2},
-                    {"macs", graph.macs()},
-                    {"params", graph.params()},
-                    {"train_seed", train_seed},
-                    {"epochs", epochs},
-                    {"objectives", c.objectives}};
+    c.record = CandidateJson(order, index, architecture, graph, train_seed,
+                             c.failed ? "diverged" : "ok", result.status_message, c.accuracy,
+                             result.validation_loss, &cost, epochs, c.objectives);
     const double seconds = Seconds(candidate_started);
     c.environment = Json{{"order", order},
                          {"seconds", seconds},
@@ -638,22 +649,8 @@ class SearchRun {
     c.order = order;
     c.index = index;
     c.failed = true;
-    c.record = Json{{"order", order},
-                    {"index", index},
-                    {"architecture", Json::parse(arch::ToJson(architecture))},
-                    {"status", "unpriceable"},
-                    {"status_message", why},
-                    {"validation_accuracy", 0.0},
-                    {"validation_loss", 0.0},
-                    {"latency_ns", 0.0},
-                    {"sequential_latency_ns", 0.0},
-                    {"energy_pj", 0.0},
-                    {"area_um2", 0.0},
-                    {"macs", graph.macs()},
-                    {"params", graph.params()},
-                    {"train_seed", train_seed},
-                    {"epochs", Json::array()},
-                    {"objectives", Json::array()}};
+    c.record = CandidateJson(order, index, architecture, graph, train_seed, "unpriceable", why,
+                             0.0, 0.0, nullptr, Json::array(), {});
     c.environment = Json{{"order", order}, {"seconds", 0.0}};
     Progress("  -> not priced: " + why);
     return c;
@@ -674,22 +671,8 @@ class SearchRun {
     c.objectives = Objectives(c.accuracy, c.latency_ns, c.energy_pj);
     const std::string why = std::to_string(graph.macs()) + " MACs per image exceed the budget's " +
                             std::to_string(config_.budget.max_macs) + " (--max_macs)";
-    c.record = Json{{"order", order},
-                    {"index", index},
-                    {"architecture", Json::parse(arch::ToJson(architecture))},
-                    {"status", "over_budget"},
-                    {"status_message", why},
-                    {"validation_accuracy", c.accuracy},
-                    {"validation_loss", 0.0},
-                    {"latency_ns", cost.latency_ns},
-                    {"sequential_latency_ns", cost.sequential_latency_ns},
-                    {"energy_pj", cost.energy_pj},
-                    {"area_um2", cost.area_um2},
-                    {"macs", graph.macs()},
-                    {"params", graph.params()},
-                    {"train_seed", train_seed},
-                    {"epochs", Json::array()},
-                    {"objectives", c.objectives}};
+    c.record = CandidateJson(order, index, architecture, graph, train_seed, "over_budget", why,
+                             c.accuracy, 0.0, &cost, Json::array(), c.objectives);
     c.environment = Json{{"order", order}, {"seconds", 0.0}};
     Progress("  -> not trained: " + why);
     return c;
