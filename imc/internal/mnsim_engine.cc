@@ -122,20 +122,20 @@ void FillColumns(ScheduleInput* in, int w, std::vector<int>* colpos) {
 // output is done and the last input value its window needs exists, and takes t00 (first output),
 // t0 (first of a later row), tx0 (rest of the first row) or tx (the rest).
 //
-// The schedule is a max-plus recurrence, so it is shift-equivariant: if every input row that row
-// y needs is the one row y-1 needed shifted by the same D as output row y-1 is from row y-2 -- or
-// shifted by less and never the binding term of row y-1 -- then row y is row y-1 shifted by D.
-// Such rows are recorded as shifts instead of recomputed, which makes the cost proportional to
-// the transient rows rather than to all outputs; the result is the same as the per-output
-// recurrence up to rounding.
+// The schedule is a max-plus recurrence, so it is shift-equivariant: row y >= 1 is a function of
+// the finish time of row y-1's last output and of the input rows it reads, and adding D to all of
+// them adds D to the row. So for y >= 2, with D = end(y-1) - end(y-2), if every input row that
+// row y needs is the one row y-1 needed shifted by D -- or shifted by less and never the binding
+// term of row y-1 -- then row y is row y-1 shifted by D. Such rows are recorded as shifts instead
+// of recomputed, which makes the cost proportional to the transient rows rather than to all
+// outputs; the result is the same as the per-output recurrence up to rounding.
 void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, double t0,
                   double tx0, double tx, bool compress, std::vector<double>* pool, RowRef* out) {
-  double prev = 0;
-  bool have_shift = false;  // row y-1 == row y-2 shifted by shift
-  double shift = 0;
+  double prev = 0, prev2 = 0;                 // end of row y-1 and of row y-2
   bool binding[kMaxInputs] = {false, false};  // input j set the start of some output of row y-1
   for (int y = 0; y < h; ++y) {
-    if (compress && have_shift && y >= 2) {
+    if (compress && y >= 2) {
+      const double shift = prev - prev2;
       bool periodic = true;
       for (int j = 0; j < n_in && periodic; ++j) {
         const RowRef& now = in[j].rows[in[j].Row(y)];
@@ -147,10 +147,12 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
       }
       if (periodic) {
         out[y] = {out[y - 1].base, out[y - 1].off + shift};
-        prev = (*pool)[out[y].base + w - 1] + out[y].off;
+        prev2 = prev;
+        prev += shift;
         continue;
       }
     }
+    prev2 = prev;
     // Explicit row.
     const int base = static_cast<int>(pool->size());
     pool->resize(base + w);
@@ -224,19 +226,6 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
     }
     out[y] = {base, 0.0};
     for (int j = 0; j < n_in; ++j) binding[j] = bind[j];
-    // Is this row the previous one shifted (both rows past the first)?
-    have_shift = false;
-    if (y >= 2) {
-      const RowRef& p = out[y - 1];
-      const double* pr = pool->data() + p.base;
-      const double d = row[0] - (pr[0] + p.off);
-      have_shift = true;
-      for (int x = 0; x < w && have_shift; ++x) {
-        const double e = row[x] - (pr[x] + p.off) - d;
-        have_shift = std::abs(e) <= 1e-9 * (std::abs(row[x]) + 1.0);
-      }
-      shift = d;
-    }
   }
 }
 
