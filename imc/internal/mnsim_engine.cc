@@ -91,6 +91,21 @@ struct RowRef {
   double off = 0;
 };
 
+// Append-only piece storage; Reserve before pushing, so Push is a plain store.
+struct PiecePool {
+  std::vector<Piece> buf;
+  int size = 0;
+  void Reserve(int extra) {
+    if (size + extra > static_cast<int>(buf.size())) {
+      buf.resize(std::max<size_t>(size + extra, 2 * buf.size()));
+    }
+  }
+  void Push(const Piece& p) { buf[size++] = p; }
+  const Piece* data() const { return buf.data(); }
+  const Piece& back() const { return buf[size - 1]; }
+  const Piece& operator[](int i) const { return buf[i]; }
+};
+
 // Working memory reused across calls (per thread), so an estimate allocates little.
 struct Scratch {
   std::vector<HwLayer> layers;
@@ -98,7 +113,8 @@ struct Scratch {
   std::vector<int> start, row_start;
   std::vector<TilePosition> pos;
   std::vector<Distances> dist;
-  std::vector<Piece> pool, in_pieces[kMaxInputs], merged;
+  PiecePool pool;
+  std::vector<Piece> in_pieces[kMaxInputs], merged;
   std::vector<RowRef> rows;
 };
 
@@ -197,7 +213,7 @@ int MaxOf(const Piece* a, int na, const Piece* b, int nb, int w, double tol, Pie
 // The result is the same as the per-output recurrence (compress = false) up to rounding.
 void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, double t0,
                   double tx0, double tx, bool compress, Scratch* scratch, RowRef* out) {
-  std::vector<Piece>& pool = scratch->pool;
+  PiecePool& pool = scratch->pool;
   double prev = 0, prev2 = 0;                 // end of row y-1 and of row y-2
   bool binding[kMaxInputs] = {false, false};  // input j set the start of some output of row y-1
   for (int y = 0; y < h; ++y) {
@@ -221,7 +237,8 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
     }
     prev2 = prev;
     const double first = y == 0 ? t00 : t0, rest = y == 0 ? tx0 : tx;
-    const int base = static_cast<int>(pool.size());
+    const int base = pool.size;
+    pool.Reserve(w + 2);
     bool bind[kMaxInputs] = {false, false};
     if (!compress) {
       // The plain per-output recurrence.
@@ -237,11 +254,11 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
           }
         }
         prev = start + (x == 0 ? first : rest);
-        pool.push_back({x, 0, prev, 0.0});
+        pool.Push({x, 0, prev, 0.0});
       }
     } else if (n_in == 0) {
-      pool.push_back({0, 0, prev + first, 0.0});
-      if (w > 1) pool.push_back({1, 0, prev + first + rest, rest});
+      pool.Push({0, 0, prev + first, 0.0});
+      if (w > 1) pool.Push({1, 0, prev + first + rest, rest});
       prev = pool.back().At(w - 1);
     } else {
       // The input row: the maximum of the inputs, as pieces.
@@ -267,17 +284,17 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
       };
       // Appends piece {x0, v, a}, extending the last one when it continues it.
       auto emit = [&](int x0, double v, double a) {
-        if (static_cast<int>(pool.size()) > base) {
+        if (pool.size > base) {
           const Piece& l = pool.back();
           if (l.a == a && std::abs(l.At(x0) - v) <= 1e-12 * (std::abs(v) + 1.0)) return;
         }
-        pool.push_back({x0, 0, v, a});
+        pool.Push({x0, 0, v, a});
       };
       // Output 0.
       const double u0 = inp[0].v;
       if (u0 >= prev - tol) mark(inp[0].src);
       double f = std::max(prev, u0) + first;
-      pool.push_back({0, 0, f, 0.0});
+      pool.Push({0, 0, f, 0.0});
       for (int p = 0; p < np; ++p) {
         const int xb = std::max(inp[p].x0, 1), xe = p + 1 < np ? inp[p + 1].x0 : w;
         if (xb >= xe) continue;
@@ -308,7 +325,7 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
       }
       prev = f;
     }
-    out[y] = {base, static_cast<int>(pool.size()) - base, 0.0};
+    out[y] = {base, pool.size - base, 0.0};
     for (int j = 0; j < n_in; ++j) binding[j] = bind[j];
   }
 }
@@ -443,8 +460,8 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
   }
   std::vector<RowRef>& rows = scratch.rows;
   rows.assign(row_start[n], RowRef{});
-  std::vector<Piece>& pool = scratch.pool;
-  pool.clear();
+  PiecePool& pool = scratch.pool;
+  pool.size = 0;
   auto last_finish = [&](int layer) {
     if (layer < 0) return 0.0;
     const RowRef& r = rows[row_start[layer + 1] - 1];
@@ -522,8 +539,9 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
         pe_read = buf.Ns(bits);
         double begin = 0;
         for (int k = 0; k < l.n_inputs; ++k) begin = std::max(begin, last_finish(l.inputs[k]));
-        rout[0] = {static_cast<int>(pool.size()), 1, 0.0};
-        pool.push_back({0, 0, begin + pe_write + pe_read + fixed, 0.0});
+        rout[0] = {pool.size, 1, 0.0};
+        pool.Reserve(1);
+        pool.Push({0, 0, begin + pe_write + pe_read + fixed, 0.0});
         busy = pool.back().v - begin;
       } else {
         const int k = l.kernel, s = l.stride, pad = l.padding;
