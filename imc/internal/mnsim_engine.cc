@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "imc/presets.h"
+
 namespace imcnas::imc::internal {
 namespace {
 
@@ -330,10 +332,12 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
   }
 }
 
-}  // namespace
-
-void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
-              std::vector<MnsimMapping>* mapping) {
+// The engine, with the constants either given at run time (kFixed == nullptr) or fixed at
+// compile time (kFixed points to a preset's constexpr table, so every use of them folds).
+template <const MnsimConstants* kFixed>
+void MapMnsimImpl(const MnsimConstants& given, const std::vector<HwLayer>& layers,
+                  std::vector<MnsimMapping>* mapping) {
+  const MnsimConstants& c = kFixed != nullptr ? *kFixed : given;
   mapping->assign(layers.size(), MnsimMapping{});
   long long total_placed = 0;
   for (size_t i = 0; i < layers.size(); ++i) {
@@ -378,14 +382,17 @@ void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
   }
 }
 
-NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, bool compress) {
+template <const MnsimConstants* kFixed>
+NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& graph,
+                              bool compress) {
+  const MnsimConstants& c = kFixed != nullptr ? *kFixed : given;
   Scratch& scratch = GetScratch();
   std::vector<HwLayer>& layers = scratch.layers;
   // MNSIM departure: its latency model assumes layer 0 is a conv fed by the network input, so a
   // network input read by several layers goes through a dummy 1x1 pool (as in the reference).
   BuildLayerList(graph, /*dummy_input_pool=*/true, &layers);
   std::vector<MnsimMapping>& map = scratch.map;
-  MapMnsim(c, layers, &map);
+  MapMnsimImpl<kFixed>(c, layers, &map);
   const int n = static_cast<int>(layers.size());
 
   // --- Tile placement and distances (MNSIM's TCG with the spiral order). ---
@@ -700,5 +707,34 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
   }
   return net;
 }
+
+}  // namespace
+
+void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
+              std::vector<MnsimMapping>* mapping) {
+  MapMnsimImpl<nullptr>(c, layers, mapping);
+}
+
+NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, bool compress) {
+  return EstimateMnsimImpl<nullptr>(c, graph, compress);
+}
+
+template <class Preset>
+NetworkCost EstimateMnsimFor(const arch::Graph& graph) {
+  constexpr const MnsimConstants* kTable = &MnsimTables<Preset>::kConstants;
+  return EstimateMnsimImpl<kTable>(*kTable, graph, /*compress=*/true);
+}
+
+template NetworkCost EstimateMnsimFor<Mnsim2>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2_2024a>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Xbar64>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Xbar128>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Xbar512>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Adc1>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Adc2>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Adc4>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Adc7>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Dac2>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Physical>(const arch::Graph&);
 
 }  // namespace imcnas::imc::internal

@@ -30,6 +30,12 @@ void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
 // recomputing every output; false runs the plain per-output recurrence (tests compare the two).
 NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, bool compress = true);
 
+// The same with the preset's constants folded in at compile time (divisions by crossbar, buffer
+// and converter sizes become shifts or multiplications). Instantiated in mnsim_engine.cc for
+// every MNSIM preset of presets.h (the presets `Estimate` accepts).
+template <class Preset>
+NetworkCost EstimateMnsimFor(const arch::Graph& graph);
+
 }  // namespace imcnas::imc::internal
 
 #endif  // IMCNAS_IMC_INTERNAL_MNSIM_ENGINE_H_

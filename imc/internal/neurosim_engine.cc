@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "imc/internal/layer_list.h"
+#include "imc/neurosim_presets.h"
 
 namespace imcnas::imc::internal {
 namespace {
@@ -18,10 +19,11 @@ long long CopiesAlong(long long subarrays, long long per_tile) {
   return subarrays > per_tile ? 1 : per_tile / subarrays;
 }
 
-}  // namespace
-
-NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& graph) {
-  std::vector<HwLayer> layers;
+// The engine, with the constants given at run time (kFixed == nullptr) or fixed at compile time.
+template <const NeurosimConstants* kFixed>
+NetworkCost EstimateNeurosimImpl(const NeurosimConstants& given, const arch::Graph& graph) {
+  const NeurosimConstants& c = kFixed != nullptr ? *kFixed : given;
+  thread_local std::vector<HwLayer> layers;  // reused across calls
   BuildLayerList(graph, /*dummy_input_pool=*/false, &layers);
   NetworkCost net;
   net.layers.reserve(layers.size());
@@ -146,5 +148,19 @@ NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& grap
   for (LayerCost& l : net.layers) l.finish_ns = (t += l.latency_ns);
   return net;
 }
+
+}  // namespace
+
+NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& graph) {
+  return EstimateNeurosimImpl<nullptr>(c, graph);
+}
+
+template <class Preset>
+NetworkCost EstimateNeurosimFor(const arch::Graph& graph) {
+  constexpr const NeurosimConstants* kTable = &NeurosimTables<Preset>::kConstants;
+  return EstimateNeurosimImpl<kTable>(*kTable, graph);
+}
+
+template NetworkCost EstimateNeurosimFor<Neurosim14>(const arch::Graph&);
 
 }  // namespace imcnas::imc::internal
