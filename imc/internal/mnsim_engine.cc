@@ -91,6 +91,11 @@ struct Piece {
 struct RowRef {
   int base = 0, n = 0;
   double off = 0;
+  // Shifted rows: off - the previous row's off. Rows [y, run_end) are all the same stored row,
+  // each shifted by the same step from the one before (filled in after the layer's schedule).
+  double step = 0;
+  bool shifted = false;
+  int run_end = 0;
 };
 
 // Append-only piece storage; Reserve before pushing, so Push is a plain store.
@@ -231,9 +236,20 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
                    (std::abs(d - shift) <= tol || (d <= shift + tol && !binding[j]));
       }
       if (periodic) {
-        out[y] = {out[y - 1].base, out[y - 1].n, out[y - 1].off + shift};
-        prev2 = prev;
-        prev += shift;
+        // The same holds for the following rows as long as every input row they read lies in
+        // the run (same stored row, same step) of the rows this one read.
+        int last = h - 1;
+        for (int j = 0; j < n_in; ++j) {
+          const ScheduleInput& inj = in[j];
+          const int run_last = std::min(inj.rows[inj.Row(y - 1)].run_end, inj.in_h) - 1;
+          last = std::min(last, run_last < inj.first ? y : (run_last - inj.first) / inj.stride);
+        }
+        for (int k = y; k <= std::max(last, y); ++k) {
+          out[k] = {out[k - 1].base, out[k - 1].n, out[k - 1].off + shift, shift, true, 0};
+          prev2 = prev;
+          prev += shift;
+        }
+        y = std::max(last, y);
         continue;
       }
     }
@@ -327,8 +343,15 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
       }
       prev = f;
     }
-    out[y] = {base, pool.size - base, 0.0};
+    out[y] = {base, pool.size - base, 0.0, 0.0, false, 0};
     for (int j = 0; j < n_in; ++j) binding[j] = bind[j];
+  }
+  // Runs of equally shifted rows, for the consumers.
+  out[h - 1].run_end = h;
+  for (int y = h - 2; y >= 0; --y) {
+    const RowRef &r = out[y], &next = out[y + 1];
+    const bool linked = next.shifted && next.base == r.base && (!r.shifted || r.step == next.step);
+    out[y].run_end = linked ? out[y + 1].run_end : y + 1;
   }
 }
 
@@ -546,7 +569,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
         pe_read = buf.Ns(bits);
         double begin = 0;
         for (int k = 0; k < l.n_inputs; ++k) begin = std::max(begin, last_finish(l.inputs[k]));
-        rout[0] = {pool.size, 1, 0.0};
+        rout[0] = {pool.size, 1, 0.0, 0.0, false, 1};
         pool.Reserve(1);
         pool.Push({0, 0, begin + pe_write + pe_read + fixed, 0.0});
         busy = pool.back().v - begin;
