@@ -489,7 +489,8 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     row_start[i + 1] = row_start[i] + (layers[i].kind == HwKind::kFc ? 1 : layers[i].hout);
   }
   std::vector<RowRef>& rows = scratch.rows;
-  rows.assign(row_start[n], RowRef{});
+  // Every row is written by its layer's schedule before it is read: no clearing.
+  if (static_cast<int>(rows.size()) < row_start[n]) rows.resize(row_start[n]);
   PiecePool& pool = scratch.pool;
   pool.size = 0;
   auto last_finish = [&](int layer) {
