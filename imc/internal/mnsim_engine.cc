@@ -176,9 +176,7 @@ int ComposeInput(const ScheduleInput& in, const RowRef& r, const Piece* pool, in
 // Pointwise maximum of two piecewise-linear rows over [0, w).
 int MaxOf(const Piece* a, int na, const Piece* b, int nb, int w, double tol, Piece* out) {
   int m = 0, ia = 0, ib = 0, x = 0;
-  auto emit = [&](const Piece& p, int x0, int src) {
-    out[m++] = {x0, src, p.At(x0), p.a};
-  };
+  auto emit = [&](const Piece& p, int x0, int src) { out[m++] = {x0, src, p.At(x0), p.a}; };
   while (x < w) {
     while (ia + 1 < na && a[ia + 1].x0 <= x) ++ia;
     while (ib + 1 < nb && b[ib + 1].x0 <= x) ++ib;
@@ -264,8 +262,8 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
         double start = prev;
         for (int j = 0; j < n_in; ++j) {
           const RowRef& r = in[j].rows[in[j].Row(y)];
-          const double v =
-              RowAt(pool.data() + r.base, r, std::min(in[j].first + in[j].stride * x, in[j].in_w - 1));
+          const double v = RowAt(pool.data() + r.base, r,
+                                 std::min(in[j].first + in[j].stride * x, in[j].in_w - 1));
           if (v > start) {
             start = v;
             bind[j] = true;
