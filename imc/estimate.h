@@ -81,15 +81,6 @@ struct PresetName<Neurosim14> {
   static constexpr const char* kValue = "neurosim14";
 };
 
-// Per-preset constants, computed once at compile time.
-template <class P>
-struct MnsimTables {
-  static constexpr MnsimConstants kConstants = MakeMnsimConstants<P>();
-};
-template <class P>
-struct NeurosimTables {
-  static constexpr NeurosimConstants kConstants = MakeNeurosimConstants<P>();
-};
 }  // namespace internal
 
 // Prices one network with a preset. Throws std::invalid_argument if the network does not fit
@@ -98,9 +89,9 @@ template <class Preset>
 NetworkCost Estimate(const arch::Graph& graph) {
   NetworkCost cost;
   if constexpr (Preset::kSimulator == Simulator::kMnsim) {
-    cost = internal::EstimateMnsim(internal::MnsimTables<Preset>::kConstants, graph);
+    cost = internal::EstimateMnsimFor<Preset>(graph);
   } else {
-    cost = internal::EstimateNeurosim(internal::NeurosimTables<Preset>::kConstants, graph);
+    cost = internal::EstimateNeurosimFor<Preset>(graph);
   }
   internal::FinishTotals(graph, internal::PresetName<Preset>::kValue, &cost);
   return cost;

@@ -165,6 +165,12 @@ constexpr MnsimConstants MakeMnsimConstants() {
   return c;
 }
 
+// Per-preset constants, computed once at compile time.
+template <class P>
+struct MnsimTables {
+  static constexpr MnsimConstants kConstants = MakeMnsimConstants<P>();
+};
+
 }  // namespace imcnas::imc::internal
 
 #endif  // IMCNAS_IMC_INTERNAL_MNSIM_CONSTANTS_H_

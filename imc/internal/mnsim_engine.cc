@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "imc/presets.h"
+
 namespace imcnas::imc::internal {
 namespace {
 
@@ -75,22 +77,51 @@ struct Extent {
   }
 };
 
-// Finish times of a layer's outputs, row by row. A row is stored explicitly (`base` indexes the
-// value pool) or is a stored row shifted in time (`off`): once the schedule is periodic, later
-// rows are not recomputed (see ScheduleRows).
+// Finish times of a layer's outputs, row by row, as linear pieces: within a row, output x of
+// piece p (p.x0 <= x < next piece's x0) finishes at p.v + (x - p.x0) * p.a. A row is stored
+// explicitly (`n` pieces from `base` in the piece pool) or is a stored row shifted in time
+// (`off`): once the schedule is periodic, later rows are not recomputed (see ScheduleRows).
+struct Piece {
+  int x0 = 0;
+  int src = 0;  // while building a row's input: bit j set if input j attains the maximum here
+  double v = 0, a = 0;
+  double At(int x) const { return v + (x - x0) * a; }
+};
+
 struct RowRef {
-  int base = 0;
+  int base = 0, n = 0;
   double off = 0;
+  // Shifted rows: off - the previous row's off. Rows [y, run_end) are all the same stored row,
+  // each shifted by the same step from the one before (filled in after the layer's schedule).
+  double step = 0;
+  bool shifted = false;
+  int run_end = 0;
+};
+
+// Append-only piece storage; Reserve before pushing, so Push is a plain store.
+struct PiecePool {
+  std::vector<Piece> buf;
+  int size = 0;
+  void Reserve(int extra) {
+    if (size + extra > static_cast<int>(buf.size())) {
+      buf.resize(std::max<size_t>(size + extra, 2 * buf.size()));
+    }
+  }
+  void Push(const Piece& p) { buf[size++] = p; }
+  const Piece* data() const { return buf.data(); }
+  const Piece& back() const { return buf[size - 1]; }
+  const Piece& operator[](int i) const { return buf[i]; }
 };
 
 // Working memory reused across calls (per thread), so an estimate allocates little.
 struct Scratch {
   std::vector<HwLayer> layers;
   std::vector<MnsimMapping> map;
-  std::vector<int> start, row_start, colpos[kMaxInputs];
+  std::vector<int> start, row_start;
   std::vector<TilePosition> pos;
   std::vector<Distances> dist;
-  std::vector<double> pool;
+  PiecePool pool;
+  std::vector<Piece> in_pieces[kMaxInputs], merged;
   std::vector<RowRef> rows;
 };
 
@@ -99,43 +130,100 @@ Scratch& GetScratch() {
   return scratch;
 }
 
-// One input of a schedule: the producing layer's rows and, per output (y, x), the input row
-// (min(anchor + s*y, in_h) - 1, or s*y for anchor 0) and column (likewise) of the last input
-// value the output needs.
+// One input of a schedule: the producing layer's rows; output (y, x) needs input row
+// min(r0 + s*y, in_h - 1) and column min(c0 + s*x, in_w - 1) (the last input value its window
+// reads; r0 = c0 = anchor - 1 for a window anchored at `anchor` > 0, 0 for a 1x1 window).
 struct ScheduleInput {
   const RowRef* rows = nullptr;
-  int anchor = 0, stride = 1, in_h = 1, in_w = 1;
-  const int* colpos = nullptr;
-  int Row(int y) const { return anchor > 0 ? std::min(anchor + stride * y, in_h) - 1 : y * stride; }
+  int first = 0, stride = 1, in_h = 1, in_w = 1;
+  int Row(int y) const { return std::min(first + stride * y, in_h - 1); }
 };
 
-void FillColumns(ScheduleInput* in, int w, std::vector<int>* colpos) {
-  colpos->resize(w);
-  for (int x = 0; x < w; ++x) {
-    (*colpos)[x] =
-        in->anchor > 0 ? std::min(in->anchor + in->stride * x, in->in_w) - 1 : x * in->stride;
+int CeilDivNonNeg(int a, int b) { return a <= 0 ? 0 : b == 1 ? a : (a + b - 1) / b; }
+
+// Value of a stored row at column c.
+double RowAt(const Piece* p, const RowRef& r, int c) {
+  int lo = 0, hi = r.n - 1;  // last piece with x0 <= c
+  while (lo < hi) {
+    const int mid = (lo + hi + 1) / 2;
+    if (p[mid].x0 <= c) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
   }
-  in->colpos = colpos->data();
+  return p[lo].At(c) + r.off;
+}
+
+// The input row as seen by the w outputs of one row: pieces over x in [0, w), tagged `src`.
+int ComposeInput(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w, int src,
+                 Piece* out) {
+  const Piece* g = pool + r.base;
+  const int s = in.stride, c0 = in.first, last_col = in.in_w - 1;
+  // Outputs x >= clamp all read the last column.
+  const int clamp = std::min(CeilDivNonNeg(last_col - c0, s), w);
+  int m = 0;
+  for (int i = 0; i < r.n && clamp > 0; ++i) {
+    const int cb = g[i].x0, ce = i + 1 < r.n ? g[i + 1].x0 : in.in_w;
+    const int xb = CeilDivNonNeg(cb - c0, s), xe = std::min(CeilDivNonNeg(ce - c0, s), clamp);
+    if (xb >= xe) continue;
+    out[m++] = {xb, src, g[i].At(c0 + s * xb) + r.off, g[i].a * s};
+  }
+  if (clamp < w) out[m++] = {clamp, src, g[r.n - 1].At(last_col) + r.off, 0.0};
+  return m;
+}
+
+// Pointwise maximum of two piecewise-linear rows over [0, w).
+int MaxOf(const Piece* a, int na, const Piece* b, int nb, int w, double tol, Piece* out) {
+  int m = 0, ia = 0, ib = 0, x = 0;
+  auto emit = [&](const Piece& p, int x0, int src) { out[m++] = {x0, src, p.At(x0), p.a}; };
+  while (x < w) {
+    while (ia + 1 < na && a[ia + 1].x0 <= x) ++ia;
+    while (ib + 1 < nb && b[ib + 1].x0 <= x) ++ib;
+    const int xe = std::min(ia + 1 < na ? a[ia + 1].x0 : w, ib + 1 < nb ? b[ib + 1].x0 : w);
+    const Piece &pa = a[ia], &pb = b[ib];
+    const double d0 = pa.At(x) - pb.At(x), d1 = pa.At(xe - 1) - pb.At(xe - 1);
+    const int both = pa.src | pb.src;
+    if (d0 >= 0 && d1 >= 0) {
+      emit(pa, x, std::min(d0, d1) <= tol ? both : pa.src);
+    } else if (d0 <= 0 && d1 <= 0) {
+      emit(pb, x, std::max(d0, d1) >= -tol ? both : pb.src);
+    } else {
+      // The lines cross inside: the first piece up to the crossing, then the other.
+      const Piece &lo = d0 > 0 ? pa : pb, &hi = d0 > 0 ? pb : pa;
+      int k = x + 1;
+      while (k < xe - 1 && lo.At(k) >= hi.At(k)) ++k;
+      emit(lo, x, both);
+      emit(hi, k, both);
+    }
+    x = xe;
+  }
+  return m;
 }
 
 // MNSIM's mode-1 schedule of one layer: each output, in raster order, starts when the previous
 // output is done and the last input value its window needs exists, and takes t00 (first output),
 // t0 (first of a later row), tx0 (rest of the first row) or tx (the rest).
 //
-// The schedule is a max-plus recurrence, so it is shift-equivariant: if every input row that row
-// y needs is the one row y-1 needed shifted by the same D as output row y-1 is from row y-2 -- or
-// shifted by less and never the binding term of row y-1 -- then row y is row y-1 shifted by D.
-// Such rows are recorded as shifts instead of recomputed, which makes the cost proportional to
-// the transient rows rather than to all outputs; the result is the same as the per-output
-// recurrence up to rounding.
+// Fast path (`compress`):
+// - A row is computed piece by piece. Within a piece of the input, I(x) = u + k*a; with f the
+//   finish before it, the outputs follow the own chain f + (k+1)*rest until the input catches
+//   up, and the input (I + rest) from then on when a > rest, so a piece of input gives at most
+//   two pieces of output (F(x) = max(F(x-1), I(x)) + rest in closed form).
+// - The schedule is a max-plus recurrence, so it is shift-equivariant: row y >= 1 is a function
+//   of the finish time of row y-1's last output and of the input rows it reads, and adding D to
+//   all of them adds D to the row. So for y >= 2, with D = end(y-1) - end(y-2), if every input
+//   row that row y needs is the one row y-1 needed shifted by D -- or shifted by less and never
+//   the binding term of row y-1 -- then row y is row y-1 shifted by D and is recorded as such.
+// The result is the same as the per-output recurrence (compress = false) up to rounding.
 void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, double t0,
-                  double tx0, double tx, bool compress, std::vector<double>* pool, RowRef* out) {
-  double prev = 0;
-  bool have_shift = false;  // row y-1 == row y-2 shifted by shift
-  double shift = 0;
+                  double tx0, double tx, bool compress, Scratch* scratch, RowRef* out) {
+  PiecePool& pool = scratch->pool;
+  double prev = 0, prev2 = 0;                 // end of row y-1 and of row y-2
   bool binding[kMaxInputs] = {false, false};  // input j set the start of some output of row y-1
   for (int y = 0; y < h; ++y) {
-    if (compress && have_shift && y >= 2) {
+    if (compress && y >= 2) {
+      const double shift = prev - prev2;
       bool periodic = true;
       for (int j = 0; j < n_in && periodic; ++j) {
         const RowRef& now = in[j].rows[in[j].Row(y)];
@@ -146,104 +234,131 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
                    (std::abs(d - shift) <= tol || (d <= shift + tol && !binding[j]));
       }
       if (periodic) {
-        out[y] = {out[y - 1].base, out[y - 1].off + shift};
-        prev = (*pool)[out[y].base + w - 1] + out[y].off;
+        // The same holds for the following rows as long as every input row they read lies in
+        // the run (same stored row, same step) of the rows this one read.
+        int last = h - 1;
+        for (int j = 0; j < n_in; ++j) {
+          const ScheduleInput& inj = in[j];
+          const int run_last = std::min(inj.rows[inj.Row(y - 1)].run_end, inj.in_h) - 1;
+          last = std::min(last, run_last < inj.first ? y : (run_last - inj.first) / inj.stride);
+        }
+        for (int k = y; k <= std::max(last, y); ++k) {
+          out[k] = {out[k - 1].base, out[k - 1].n, out[k - 1].off + shift, shift, true, 0};
+          prev2 = prev;
+          prev += shift;
+        }
+        y = std::max(last, y);
         continue;
       }
     }
-    // Explicit row.
-    const int base = static_cast<int>(pool->size());
-    pool->resize(base + w);
-    double* row = pool->data() + base;
+    prev2 = prev;
     const double first = y == 0 ? t00 : t0, rest = y == 0 ? tx0 : tx;
+    const int base = pool.size;
+    pool.Reserve(w + 2);
     bool bind[kMaxInputs] = {false, false};
-    const double* src[kMaxInputs] = {nullptr, nullptr};
-    double src_off[kMaxInputs] = {0, 0};
-    for (int j = 0; j < n_in; ++j) {
-      const RowRef& r = in[j].rows[in[j].Row(y)];
-      src[j] = pool->data() + r.base;
-      src_off[j] = r.off;
-    }
-    if (n_in == 0) {
-      row[0] = prev += first;
-      for (int x = 1; x < w; ++x) row[x] = prev += rest;
-    } else if (n_in == 1) {
-      // prev_x = max(prev_{x-1}, v_x) + rest is a max-plus scan; with a_x = prev_x - x * rest it
-      // becomes a prefix maximum a_x = max(a_{x-1}, v_x - (x - 1) * rest), computed in four
-      // interleaved chains (independent, so they overlap in the pipeline) and then joined.
-      const double* g = src[0];
-      const int* cp = in[0].colpos;
-      const double off = src_off[0];
-      const double v0 = g[cp[0]] + off;
-      bool b = v0 > prev;
-      prev = std::max(prev, v0) + first;
-      row[0] = prev;
-      const int m = w - 1;  // outputs 1..w-1
-      if (m > 0) {
-        double* a = row + 1;  // a[k] for output k + 1, in place
-        for (int k = 0; k < m; ++k) a[k] = g[cp[k + 1]] + off - k * rest;
-        // Bindings: the input sets the start of output k+1 iff it exceeds the running maximum.
-        const int seg = (m + 3) / 4;
-        double run[4];
-        for (int q = 0; q < 4; ++q) run[q] = -1e300;
-        for (int k = 0; k < seg; ++k) {
-          for (int q = 0; q < 4; ++q) {
-            const int idx = q * seg + k;
-            if (idx < m) a[idx] = run[q] = std::max(run[q], a[idx]);
-          }
-        }
-        double carry = prev;  // a_0 = prev_0
-        for (int q = 0; q < 4; ++q) {
-          const int lo = q * seg, hi = std::min(m, lo + seg);
-          if (lo >= hi) break;
-          b |= a[lo] > carry;
-          for (int k = lo; k < hi; ++k) {
-            const double joined = std::max(carry, a[k]);
-            b |= k > lo && a[k] > std::max(carry, a[k - 1]);
-            a[k] = joined;
-          }
-          carry = a[hi - 1];
-        }
-        for (int k = 0; k < m; ++k) a[k] += (k + 1) * rest;
-        prev = a[m - 1];
-      }
-      bind[0] = b;
-    } else {
+    if (!compress) {
+      // The plain per-output recurrence.
       for (int x = 0; x < w; ++x) {
         double start = prev;
         for (int j = 0; j < n_in; ++j) {
-          const double v = src[j][in[j].colpos[x]] + src_off[j];
+          const RowRef& r = in[j].rows[in[j].Row(y)];
+          const double v = RowAt(pool.data() + r.base, r,
+                                 std::min(in[j].first + in[j].stride * x, in[j].in_w - 1));
           if (v > start) {
             start = v;
             bind[j] = true;
           }
         }
         prev = start + (x == 0 ? first : rest);
-        row[x] = prev;
+        pool.Push({x, 0, prev, 0.0});
       }
+    } else if (n_in == 0) {
+      pool.Push({0, 0, prev + first, 0.0});
+      if (w > 1) pool.Push({1, 0, prev + first + rest, rest});
+      prev = pool.back().At(w - 1);
+    } else {
+      // The input row: the maximum of the inputs, as pieces.
+      const double tol = 1e-9 * (std::abs(prev) + 1.0);
+      int counts[kMaxInputs] = {0, 0};
+      for (int j = 0; j < n_in; ++j) {
+        std::vector<Piece>& buf = scratch->in_pieces[j];
+        if (static_cast<int>(buf.size()) < w + 1) buf.resize(w + 1);
+        counts[j] =
+            ComposeInput(in[j], in[j].rows[in[j].Row(y)], pool.data(), w, 1 << j, buf.data());
+      }
+      const Piece* inp = scratch->in_pieces[0].data();
+      int np = counts[0];
+      if (n_in == 2) {
+        std::vector<Piece>& merged = scratch->merged;
+        if (static_cast<int>(merged.size()) < 2 * w + 2) merged.resize(2 * w + 2);
+        np = MaxOf(inp, counts[0], scratch->in_pieces[1].data(), counts[1], w,
+                   1e-9 * (std::abs(inp[0].v) + 1.0), merged.data());
+        inp = merged.data();
+      }
+      auto mark = [&](int src) {
+        for (int j = 0; j < n_in; ++j) bind[j] |= (src >> j) & 1;
+      };
+      // Appends piece {x0, v, a}, extending the last one when it continues it.
+      auto emit = [&](int x0, double v, double a) {
+        if (pool.size > base) {
+          const Piece& l = pool.back();
+          if (l.a == a && std::abs(l.At(x0) - v) <= 1e-12 * (std::abs(v) + 1.0)) return;
+        }
+        pool.Push({x0, 0, v, a});
+      };
+      // Output 0.
+      const double u0 = inp[0].v;
+      if (u0 >= prev - tol) mark(inp[0].src);
+      double f = std::max(prev, u0) + first;
+      pool.Push({0, 0, f, 0.0});
+      for (int p = 0; p < np; ++p) {
+        const int xb = std::max(inp[p].x0, 1), xe = p + 1 < np ? inp[p + 1].x0 : w;
+        if (xb >= xe) continue;
+        const double a = inp[p].a, u = inp[p].At(xb);
+        const int len = xe - xb;
+        if (u >= f) {
+          // The input binds at once; it keeps binding while it rises faster than the chain.
+          mark(inp[p].src);
+          emit(xb, u + rest, std::max(a, rest));
+        } else if (a <= rest) {
+          if (u >= f - tol) mark(inp[p].src);
+          emit(xb, f + rest, rest);
+        } else {
+          // Own chain until the input catches up at k: u + k*a >= f + k*rest.
+          const double kd = std::ceil((f - u) / (a - rest));
+          int k = kd >= len ? len : std::max(1, static_cast<int>(kd));
+          while (k > 1 && u + (k - 1) * a >= f + (k - 1) * rest) --k;
+          while (k < len && u + k * a < f + k * rest) ++k;
+          emit(xb, f + rest, rest);
+          if (k < len) {
+            mark(inp[p].src);
+            emit(xb + k, u + k * a + rest, a);
+          } else if (u + (len - 1) * a >= f + (len - 1) * rest - tol) {
+            mark(inp[p].src);
+          }
+        }
+        f = pool.back().At(xe - 1);
+      }
+      prev = f;
     }
-    out[y] = {base, 0.0};
+    out[y] = {base, pool.size - base, 0.0, 0.0, false, 0};
     for (int j = 0; j < n_in; ++j) binding[j] = bind[j];
-    // Is this row the previous one shifted (both rows past the first)?
-    have_shift = false;
-    if (y >= 2) {
-      const RowRef& p = out[y - 1];
-      const double* pr = pool->data() + p.base;
-      const double d = row[0] - (pr[0] + p.off);
-      have_shift = true;
-      for (int x = 0; x < w && have_shift; ++x) {
-        const double e = row[x] - (pr[x] + p.off) - d;
-        have_shift = std::abs(e) <= 1e-9 * (std::abs(row[x]) + 1.0);
-      }
-      shift = d;
-    }
+  }
+  // Runs of equally shifted rows, for the consumers.
+  out[h - 1].run_end = h;
+  for (int y = h - 2; y >= 0; --y) {
+    const RowRef &r = out[y], &next = out[y + 1];
+    const bool linked = next.shifted && next.base == r.base && (!r.shifted || r.step == next.step);
+    out[y].run_end = linked ? out[y + 1].run_end : y + 1;
   }
 }
 
-}  // namespace
-
-void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
-              std::vector<MnsimMapping>* mapping) {
+// The engine, with the constants either given at run time (kFixed == nullptr) or fixed at
+// compile time (kFixed points to a preset's constexpr table, so every use of them folds).
+template <const MnsimConstants* kFixed>
+void MapMnsimImpl(const MnsimConstants& given, const std::vector<HwLayer>& layers,
+                  std::vector<MnsimMapping>* mapping) {
+  const MnsimConstants& c = kFixed != nullptr ? *kFixed : given;
   mapping->assign(layers.size(), MnsimMapping{});
   long long total_placed = 0;
   for (size_t i = 0; i < layers.size(); ++i) {
@@ -288,14 +403,17 @@ void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
   }
 }
 
-NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, bool compress) {
+template <const MnsimConstants* kFixed>
+NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& graph,
+                              bool compress) {
+  const MnsimConstants& c = kFixed != nullptr ? *kFixed : given;
   Scratch& scratch = GetScratch();
   std::vector<HwLayer>& layers = scratch.layers;
   // MNSIM departure: its latency model assumes layer 0 is a conv fed by the network input, so a
   // network input read by several layers goes through a dummy 1x1 pool (as in the reference).
   BuildLayerList(graph, /*dummy_input_pool=*/true, &layers);
   std::vector<MnsimMapping>& map = scratch.map;
-  MapMnsim(c, layers, &map);
+  MapMnsimImpl<kFixed>(c, layers, &map);
   const int n = static_cast<int>(layers.size());
 
   // --- Tile placement and distances (MNSIM's TCG with the spiral order). ---
@@ -369,23 +487,23 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
     row_start[i + 1] = row_start[i] + (layers[i].kind == HwKind::kFc ? 1 : layers[i].hout);
   }
   std::vector<RowRef>& rows = scratch.rows;
-  rows.assign(row_start[n], RowRef{});
-  std::vector<double>& pool = scratch.pool;
-  pool.clear();
+  // Every row is written by its layer's schedule before it is read: no clearing.
+  if (static_cast<int>(rows.size()) < row_start[n]) rows.resize(row_start[n]);
+  PiecePool& pool = scratch.pool;
+  pool.size = 0;
   auto last_finish = [&](int layer) {
     if (layer < 0) return 0.0;
     const RowRef& r = rows[row_start[layer + 1] - 1];
     const int w = layers[layer].kind == HwKind::kFc ? 1 : layers[layer].wout;
-    return pool[r.base + w - 1] + r.off;
+    return pool[r.base + r.n - 1].At(w - 1) + r.off;
   };
-  auto input_of = [&](int k, int layer_in, int anchor, int stride, int w) {
+  auto input_of = [&](int layer_in, int anchor, int stride) {
     ScheduleInput in;
     in.rows = rows.data() + row_start[layer_in];
-    in.anchor = anchor;
+    in.first = anchor > 0 ? anchor - 1 : 0;
     in.stride = stride;
     in.in_h = layers[layer_in].hout;
     in.in_w = layers[layer_in].wout;
-    FillColumns(&in, w, &scratch.colpos[k]);
     return in;
   };
 
@@ -450,9 +568,10 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
         pe_read = buf.Ns(bits);
         double begin = 0;
         for (int k = 0; k < l.n_inputs; ++k) begin = std::max(begin, last_finish(l.inputs[k]));
-        rout[0] = {static_cast<int>(pool.size()), 0.0};
-        pool.push_back(begin + pe_write + pe_read + fixed);
-        busy = pool.back() - begin;
+        rout[0] = {pool.size, 1, 0.0, 0.0, false, 1};
+        pool.Reserve(1);
+        pool.Push({0, 0, begin + pe_write + pe_read + fixed, 0.0});
+        busy = pool.back().v - begin;
       } else {
         const int k = l.kernel, s = l.stride, pad = l.padding;
         const double unit = static_cast<double>(m.rows) / (k * k) * act;  // one position, all
@@ -464,10 +583,10 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
         const double rmid = buf.Ns(unit * s * k);
         const int anchor = k > 1 ? std::max(k - pad, 1) : 0;
         ScheduleInput in;
-        if (!from_input) in = input_of(0, l.inputs[0], anchor, s, l.wout);
+        if (!from_input) in = input_of(l.inputs[0], anchor, s);
         ScheduleRows(l.hout, l.wout, &in, from_input ? 0 : 1, w00 + r_full + fixed,
                      wrow + r_full + fixed, wtop + rmid + fixed, wmid + rmid + fixed, compress,
-                     &pool, rout);
+                     &scratch, rout);
         const double rows_after = l.hout - 1, cols_after = l.wout - 1;
         pe_write = w00 + rows_after * wrow + cols_after * wtop + rows_after * cols_after * wmid;
         pe_read = l.hout * (r_full + cols_after * rmid);
@@ -505,7 +624,7 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
       // Forwards the input: only the transfer to its consumers (no energy).
       const double transfer = dist[i].trans_layer * l.cout * act / c.inter_tile_bits_per_ns;
       ScheduleRows(l.hout, l.wout, nullptr, 0, transfer, transfer, transfer, transfer, compress,
-                   &pool, rout);
+                   &scratch, rout);
       lat[kLp(LatencyPart::kInterTile)] = transfer * pixels;
       busy = transfer * pixels;
     } else if (IsPool(l.kind)) {
@@ -521,10 +640,10 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
       const double r_full = buf.Ns(ch * k * k), rmid = buf.Ns(ch * s * k);
       ScheduleInput in;
       const bool pool_from_input = l.inputs[0] < 0;
-      if (!pool_from_input) in = input_of(0, l.inputs[0], std::max(k, 1), s, l.wout);
+      if (!pool_from_input) in = input_of(l.inputs[0], std::max(k, 1), s);
       ScheduleRows(l.hout, l.wout, &in, pool_from_input ? 0 : 1, w00 + r_full + fixed,
-                   wrow + r_full + fixed, wmid + rmid + fixed, wmid + rmid + fixed, compress, &pool,
-                   rout);
+                   wrow + r_full + fixed, wmid + rmid + fixed, wmid + rmid + fixed, compress,
+                   &scratch, rout);
       const double rows_after = l.hout - 1, cols_after = l.wout - 1;
       const double pe_write =
           w00 + rows_after * wrow + (cols_after + rows_after * cols_after) * wmid;
@@ -546,11 +665,11 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
       int n_in = 0;
       for (int k = 0; k < l.n_inputs; ++k) {
         if (l.inputs[k] >= 0) {
-          ins[n_in] = input_of(n_in, l.inputs[k], 0, 1, l.wout);
+          ins[n_in] = input_of(l.inputs[k], 0, 1);
           ++n_in;
         }
       }
-      ScheduleRows(l.hout, l.wout, ins, n_in, step, step, step, step, compress, &pool, rout);
+      ScheduleRows(l.hout, l.wout, ins, n_in, step, step, step, step, compress, &scratch, rout);
       busy = step * pixels;
       lat[kLp(LatencyPart::kBuffer)] = 2 * access * pixels;
       lat[kLp(LatencyPart::kDigital)] = c.element_sum_ns * pixels;
@@ -610,5 +729,34 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
   }
   return net;
 }
+
+}  // namespace
+
+void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
+              std::vector<MnsimMapping>* mapping) {
+  MapMnsimImpl<nullptr>(c, layers, mapping);
+}
+
+NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, bool compress) {
+  return EstimateMnsimImpl<nullptr>(c, graph, compress);
+}
+
+template <class Preset>
+NetworkCost EstimateMnsimFor(const arch::Graph& graph) {
+  constexpr const MnsimConstants* kTable = &MnsimTables<Preset>::kConstants;
+  return EstimateMnsimImpl<kTable>(*kTable, graph, /*compress=*/true);
+}
+
+template NetworkCost EstimateMnsimFor<Mnsim2>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2_2024a>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Xbar64>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Xbar128>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Xbar512>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Adc1>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Adc2>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Adc4>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Adc7>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Dac2>(const arch::Graph&);
+template NetworkCost EstimateMnsimFor<Mnsim2Physical>(const arch::Graph&);
 
 }  // namespace imcnas::imc::internal

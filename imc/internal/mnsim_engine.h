@@ -26,9 +26,16 @@ struct MnsimMapping {
 void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
               std::vector<MnsimMapping>* mapping);
 
-// `compress` (the default) records periodic schedule rows as shifts of earlier rows instead of
-// recomputing every output; false runs the plain per-output recurrence (tests compare the two).
+// `compress` (the default) computes each schedule row as a few linear pieces in closed form and
+// records periodic rows as shifts of earlier rows; false runs the plain per-output recurrence
+// (tests compare the two).
 NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, bool compress = true);
+
+// The same with the preset's constants folded in at compile time (divisions by crossbar, buffer
+// and converter sizes become shifts or multiplications). Instantiated in mnsim_engine.cc for
+// every MNSIM preset of presets.h (the presets `Estimate` accepts).
+template <class Preset>
+NetworkCost EstimateMnsimFor(const arch::Graph& graph);
 
 }  // namespace imcnas::imc::internal
 

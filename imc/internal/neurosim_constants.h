@@ -68,6 +68,12 @@ constexpr NeurosimConstants MakeNeurosimConstants() {
   return c;
 }
 
+// Per-preset constants, computed once at compile time.
+template <class P>
+struct NeurosimTables {
+  static constexpr NeurosimConstants kConstants = MakeNeurosimConstants<P>();
+};
+
 }  // namespace imcnas::imc::internal
 
 #endif  // IMCNAS_IMC_INTERNAL_NEUROSIM_CONSTANTS_H_

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "imc/internal/layer_list.h"
+#include "imc/neurosim_presets.h"
 
 namespace imcnas::imc::internal {
 namespace {
@@ -14,14 +15,16 @@ constexpr int kAp(AreaPart p) { return static_cast<int>(p); }
 long long CeilDivL(long long a, long long b) { return (a + b - 1) / b; }
 
 // Duplication along one dimension: copies of a layer that fit one tile (1 if it spans tiles).
-long long CopiesAlong(long long subarrays, long long per_tile) {
-  return subarrays > per_tile ? 1 : per_tile / subarrays;
+// (32-bit division: both are at most a tile's subarray count here.)
+long long CopiesAlong(long long subarrays, int per_tile) {
+  return subarrays > per_tile ? 1 : per_tile / static_cast<int>(subarrays);
 }
 
-}  // namespace
-
-NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& graph) {
-  std::vector<HwLayer> layers;
+// The engine, with the constants given at run time (kFixed == nullptr) or fixed at compile time.
+template <const NeurosimConstants* kFixed>
+NetworkCost EstimateNeurosimImpl(const NeurosimConstants& given, const arch::Graph& graph) {
+  const NeurosimConstants& c = kFixed != nullptr ? *kFixed : given;
+  thread_local std::vector<HwLayer> layers;  // reused across calls
   BuildLayerList(graph, /*dummy_input_pool=*/false, &layers);
   NetworkCost net;
   net.layers.reserve(layers.size());
@@ -46,8 +49,9 @@ NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& grap
     // NeuroSim slides the kernel without padding: ((H - K + 1) / S)^2 positions.
     long long positions = 1;
     if (l.kind == HwKind::kConv) {
-      const long long ph = std::max<long long>((l.hin - l.kernel) / l.stride + 1, 1);
-      const long long pw = std::max<long long>((l.win - l.kernel) / l.stride + 1, 1);
+      const int s = l.stride;
+      const long long ph = std::max((s == 1 ? l.hin - l.kernel : (l.hin - l.kernel) / s) + 1, 1);
+      const long long pw = std::max((s == 1 ? l.win - l.kernel : (l.win - l.kernel) / s) + 1, 1);
       positions = ph * pw;
     }
     const long long sub_r = CeilDivL(rows, c.sub_rows), sub_c = CeilDivL(cols, c.sub_cols);
@@ -146,5 +150,19 @@ NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& grap
   for (LayerCost& l : net.layers) l.finish_ns = (t += l.latency_ns);
   return net;
 }
+
+}  // namespace
+
+NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& graph) {
+  return EstimateNeurosimImpl<nullptr>(c, graph);
+}
+
+template <class Preset>
+NetworkCost EstimateNeurosimFor(const arch::Graph& graph) {
+  constexpr const NeurosimConstants* kTable = &NeurosimTables<Preset>::kConstants;
+  return EstimateNeurosimImpl<kTable>(*kTable, graph);
+}
+
+template NetworkCost EstimateNeurosimFor<Neurosim14>(const arch::Graph&);
 
 }  // namespace imcnas::imc::internal

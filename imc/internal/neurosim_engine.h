@@ -10,6 +10,11 @@ namespace imcnas::imc::internal {
 
 NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& graph);
 
+// The same with the preset's constants folded in at compile time. Instantiated in
+// neurosim_engine.cc for the presets of neurosim_presets.h.
+template <class Preset>
+NetworkCost EstimateNeurosimFor(const arch::Graph& graph);
+
 }  // namespace imcnas::imc::internal
 
 #endif  // IMCNAS_IMC_INTERNAL_NEUROSIM_ENGINE_H_

@@ -223,6 +223,85 @@ TEST(EstimateTest, CompressedScheduleMatchesPerOutputRecurrence) {
   }
 }
 
+// Every layer of the fast schedule (linear pieces, periodic rows as shifts, constants folded in
+// at compile time) equals the plain per-output recurrence (run-time constants) up to rounding.
+template <class Preset>
+void ExpectFastEqualsPlain(const arch::Graph& g, const std::string& what) {
+  NetworkCost fast;
+  try {
+    fast = Estimate<Preset>(g);
+  } catch (const std::invalid_argument&) {
+    return;  // too large for the chip
+  }
+  const NetworkCost plain =
+      internal::EstimateMnsim(internal::MnsimTables<Preset>::kConstants, g, /*compress=*/false);
+  auto near = [](double a, double b) { return std::abs(a - b) <= 1e-9 * (std::abs(b) + 1.0); };
+  ASSERT_EQ(fast.layers.size(), plain.layers.size()) << what;
+  EXPECT_PRED2(near, fast.latency_ns, plain.latency_ns) << what;
+  EXPECT_PRED2(near, fast.sequential_latency_ns, plain.sequential_latency_ns) << what;
+  EXPECT_PRED2(near, fast.energy_pj, plain.energy_pj) << what;
+  EXPECT_PRED2(near, fast.area_um2, plain.area_um2) << what;
+  for (size_t i = 0; i < plain.layers.size(); ++i) {
+    EXPECT_PRED2(near, fast.layers[i].finish_ns, plain.layers[i].finish_ns) << what << " " << i;
+    EXPECT_PRED2(near, fast.layers[i].latency_ns, plain.layers[i].latency_ns) << what << " " << i;
+    EXPECT_PRED2(near, fast.layers[i].busy_ns, plain.layers[i].busy_ns) << what << " " << i;
+  }
+}
+
+TEST(EstimateTest, FastScheduleMatchesPlainRecurrenceOnManyNetworks) {
+  std::mt19937 rng(20261127);
+  const char* kinds[] = {"VGG", "MVGG", "RES"};
+  const int channels[] = {8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 512};
+  int checked = 0;
+  // Networks of the search space (1-7 blocks) on CIFAR- and MNIST-shaped inputs.
+  for (int trial = 0; trial < 250; ++trial) {
+    const int depth = 1 + static_cast<int>(rng() % 7);
+    std::string blocks;
+    for (int b = 0; b < depth; ++b) {
+      blocks += std::string(b ? ", " : "") + "[\"" + kinds[rng() % 3] + "\", " +
+                std::to_string(channels[rng() % 11]) + "]";
+    }
+    const bool mnist = rng() % 3 == 0;
+    const std::string json = std::string(R"({"input": )") +
+                             (mnist ? "[28, 28, 1]" : "[32, 32, 3]") +
+                             R"(, "classes": 10, "blocks": [)" + blocks + "]}";
+    const arch::Graph g = Parse(json);
+    ExpectFastEqualsPlain<Mnsim2>(g, json);
+    if (trial % 3 == 0) ExpectFastEqualsPlain<Mnsim2Xbar128>(g, json);
+    if (trial % 3 == 1) ExpectFastEqualsPlain<Mnsim2Physical>(g, json);
+    if (trial % 3 == 2) ExpectFastEqualsPlain<Mnsim2Dac2>(g, json);
+    ++checked;
+  }
+  // Plain CNNs: kernels 1-7, strides 1-2, pools 2-3, odd and non-square maps (window clamping at
+  // the right and bottom edges).
+  for (int trial = 0; trial < 120; ++trial) {
+    const int h = 6 + static_cast<int>(rng() % 35), w = 6 + static_cast<int>(rng() % 35);
+    std::string layers;
+    const int n = 1 + static_cast<int>(rng() % 6);
+    for (int k = 0; k < n; ++k) {
+      if (k > 0 && rng() % 4 == 0) {
+        layers += ", [\"pool\", " + std::to_string(2 + rng() % 2) + "]";
+      } else {
+        const int kernel = 1 + 2 * static_cast<int>(rng() % 4);
+        layers += std::string(k ? ", " : "") + "[\"conv\", " + std::to_string(kernel) + ", " +
+                  std::to_string(channels[rng() % 9]) + ", " + std::to_string(1 + rng() % 2) + "]";
+      }
+    }
+    layers += ", [\"fc\", 10]";
+    const std::string json = R"({"input": [)" + std::to_string(h) + ", " + std::to_string(w) +
+                             R"(, 3], "classes": 10, "layers": [)" + layers + "]}";
+    arch::Graph g;
+    try {
+      g = Parse(json);
+    } catch (const std::exception&) {
+      continue;  // a shape that does not fit (e.g. a pool on a 1x1 map)
+    }
+    ExpectFastEqualsPlain<Mnsim2>(g, json);
+    ++checked;
+  }
+  EXPECT_GE(checked, 300);
+}
+
 // Compile-time checks on the presets.
 static_assert(Mnsim2::kWeightSlices == 8, "9-bit weights with polarity: 8 one-bit slices");
 static_assert(Mnsim2::kInputCycles == 9, "9-bit activations through a 1-bit DAC");
