@@ -204,7 +204,7 @@ std::string ParetoSvg(const std::vector<PlotPoint>& points, int optimum, const s
       << "\" font-size=\"11\">optimum of the scalarised cost</text>\n"
       << "<path d=\"M" << Fixed(kMarginLeft + 467, 1) << " " << Fixed(ly - 3, 1)
       << "l6 6m0 -6l-6 6\" stroke=\"#c00\"/><text x=\"" << Fixed(kMarginLeft + 480, 1)
-      << "\" y=\"" << Fixed(ly + 4, 1) << "\" font-size=\"11\">diverged</text>\n";
+      << "\" y=\"" << Fixed(ly + 4, 1) << "\" font-size=\"11\">diverged or not trained</text>\n";
   svg << "</svg>\n";
   return svg.str();
 }
