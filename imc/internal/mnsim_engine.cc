@@ -79,8 +79,9 @@ struct Extent {
 
 // Finish times of a layer's outputs, row by row, as linear pieces: within a row, output x of
 // piece p (p.x0 <= x < next piece's x0) finishes at p.v + (x - p.x0) * p.a. A row is stored
-// explicitly (`n` pieces from `base` in the piece pool) or is a stored row shifted in time
-// (`off`): once the schedule is periodic, later rows are not recomputed (see ScheduleRows).
+// explicitly (`n` pieces from `base` in the piece pool) or is a stored row shifted in time:
+// once the schedule is periodic, later rows are not recomputed (see ScheduleRows) and a whole
+// run of them costs one Segment, not one record per row.
 struct Piece {
   int x0 = 0;
   int src = 0;  // while building a row's input: bit j set if input j attains the maximum here
@@ -91,11 +92,17 @@ struct Piece {
 struct RowRef {
   int base = 0, n = 0;
   double off = 0;
-  // Shifted rows: off - the previous row's off. Rows [y, run_end) are all the same stored row,
-  // each shifted by the same step from the one before (filled in after the layer's schedule).
-  double step = 0;
-  bool shifted = false;
-  int run_end = 0;
+};
+
+// Rows [y0, y_end) of a layer: the stored row (base, n) shifted by off0 + (y - y0) * step. A
+// segment starts with an explicit row (off0 = 0) or with a shifted one; `stepped` once it
+// holds more than its first row (until then a periodic row of any step may extend it).
+struct Segment {
+  int y0 = 0, y_end = 0;
+  int base = 0, n = 0;
+  double off0 = 0, step = 0;
+  bool stepped = false;
+  RowRef Row(int y) const { return {base, n, off0 + (y - y0) * step}; }
 };
 
 // Append-only piece storage; Reserve before pushing, so Push is a plain store.
@@ -118,11 +125,11 @@ struct Scratch {
   std::vector<HwLayer> layers;
   std::vector<MnsimMapping> map;
   std::vector<int> start, row_start;
-  std::vector<TilePosition> pos;
   std::vector<Distances> dist;
   PiecePool pool;
   std::vector<Piece> in_pieces[kMaxInputs], merged;
-  std::vector<RowRef> rows;
+  std::vector<Segment> segs;
+  std::vector<int> seg_of_row;  // per layer row (row_start[layer] + y): index into segs
 };
 
 Scratch& GetScratch() {
@@ -134,9 +141,55 @@ Scratch& GetScratch() {
 // min(r0 + s*y, in_h - 1) and column min(c0 + s*x, in_w - 1) (the last input value its window
 // reads; r0 = c0 = anchor - 1 for a window anchored at `anchor` > 0, 0 for a 1x1 window).
 struct ScheduleInput {
-  const RowRef* rows = nullptr;
+  const Segment* segs = nullptr;   // all segments
+  const int* seg_of_row = nullptr;  // the producer's rows
   int first = 0, stride = 1, in_h = 1, in_w = 1;
   int Row(int y) const { return std::min(first + stride * y, in_h - 1); }
+  const Segment& SegmentOf(int row) const { return segs[seg_of_row[row]]; }
+  RowRef At(int row) const { return SegmentOf(row).Row(row); }
+};
+
+// The rows of the layer being scheduled: appends segments and maps each row to its segment.
+struct RowWriter {
+  std::vector<Segment>* segs;
+  int* seg_of_row;
+  // Row y is explicit: `n` pieces from `base`.
+  void Explicit(int y, int base, int n) const {
+    segs->push_back({y, y + 1, base, n, 0.0, 0.0, false});
+    seg_of_row[y] = static_cast<int>(segs->size()) - 1;
+  }
+  // Whether the row of `n` pieces from `base` is the last row written shifted by some D
+  // (same breaks and slopes, values all D apart, to 1e-12 relative); sets *shift = D.
+  bool ShiftOfPrevious(const PiecePool& pool, int base, int n, double* shift) const {
+    const RowRef prev = segs->back().Row(segs->back().y_end - 1);
+    if (prev.n != n) return false;
+    const double d = pool[base].v - (pool[prev.base].v + prev.off);
+    for (int q = 0; q < n; ++q) {
+      const Piece &a = pool[prev.base + q], &b = pool[base + q];
+      if (a.x0 != b.x0 || a.a != b.a ||
+          std::abs(b.v - (a.v + prev.off) - d) > 1e-12 * std::abs(b.v)) {
+        return false;
+      }
+    }
+    *shift = d;
+    return true;
+  }
+  // Rows [y, last] repeat row y - 1 (the last row written), each shifted by `shift` from the
+  // one before; joins row y - 1's segment when that has the same step, to within `tol` (a step
+  // recovered from computed values carries rounding).
+  void Shifted(int y, int last, double shift, double tol = 0) const {
+    Segment& s = segs->back();
+    if (!s.stepped || std::abs(s.step - shift) <= tol) {
+      if (s.stepped) shift = s.step;
+      s.step = shift;
+      s.stepped = true;
+      s.y_end = last + 1;
+    } else {
+      const RowRef prev = s.Row(y - 1);
+      segs->push_back({y, last + 1, prev.base, prev.n, prev.off + shift, shift, true});
+    }
+    std::fill(seg_of_row + y, seg_of_row + last + 1, static_cast<int>(segs->size()) - 1);
+  }
 };
 
 int CeilDivNonNeg(int a, int b) { return a <= 0 ? 0 : b == 1 ? a : (a + b - 1) / b; }
@@ -217,7 +270,7 @@ int MaxOf(const Piece* a, int na, const Piece* b, int nb, int w, double tol, Pie
 //   the binding term of row y-1 -- then row y is row y-1 shifted by D and is recorded as such.
 // The result is the same as the per-output recurrence (compress = false) up to rounding.
 void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, double t0,
-                  double tx0, double tx, bool compress, Scratch* scratch, RowRef* out) {
+                  double tx0, double tx, bool compress, Scratch* scratch, RowWriter out) {
   PiecePool& pool = scratch->pool;
   double prev = 0, prev2 = 0;                 // end of row y-1 and of row y-2
   bool binding[kMaxInputs] = {false, false};  // input j set the start of some output of row y-1
@@ -226,8 +279,8 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
       const double shift = prev - prev2;
       bool periodic = true;
       for (int j = 0; j < n_in && periodic; ++j) {
-        const RowRef& now = in[j].rows[in[j].Row(y)];
-        const RowRef& before = in[j].rows[in[j].Row(y - 1)];
+        const RowRef now = in[j].At(in[j].Row(y));
+        const RowRef before = in[j].At(in[j].Row(y - 1));
         const double d = now.off - before.off;
         const double tol = 1e-9 * (std::abs(now.off) + std::abs(shift) + 1.0);
         periodic = now.base == before.base &&
@@ -239,15 +292,14 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
         int last = h - 1;
         for (int j = 0; j < n_in; ++j) {
           const ScheduleInput& inj = in[j];
-          const int run_last = std::min(inj.rows[inj.Row(y - 1)].run_end, inj.in_h) - 1;
+          const int run_last = std::min(inj.SegmentOf(inj.Row(y - 1)).y_end, inj.in_h) - 1;
           last = std::min(last, run_last < inj.first ? y : (run_last - inj.first) / inj.stride);
         }
-        for (int k = y; k <= std::max(last, y); ++k) {
-          out[k] = {out[k - 1].base, out[k - 1].n, out[k - 1].off + shift, shift, true, 0};
-          prev2 = prev;
-          prev += shift;
-        }
-        y = std::max(last, y);
+        last = std::max(last, y);
+        out.Shifted(y, last, shift);
+        prev += (last - y + 1) * shift;
+        prev2 = prev - shift;
+        y = last;
         continue;
       }
     }
@@ -261,7 +313,7 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
       for (int x = 0; x < w; ++x) {
         double start = prev;
         for (int j = 0; j < n_in; ++j) {
-          const RowRef& r = in[j].rows[in[j].Row(y)];
+          const RowRef r = in[j].At(in[j].Row(y));
           const double v = RowAt(pool.data() + r.base, r,
                                  std::min(in[j].first + in[j].stride * x, in[j].in_w - 1));
           if (v > start) {
@@ -284,7 +336,7 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
         std::vector<Piece>& buf = scratch->in_pieces[j];
         if (static_cast<int>(buf.size()) < w + 1) buf.resize(w + 1);
         counts[j] =
-            ComposeInput(in[j], in[j].rows[in[j].Row(y)], pool.data(), w, 1 << j, buf.data());
+            ComposeInput(in[j], in[j].At(in[j].Row(y)), pool.data(), w, 1 << j, buf.data());
       }
       const Piece* inp = scratch->in_pieces[0].data();
       int np = counts[0];
@@ -341,15 +393,16 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
       }
       prev = f;
     }
-    out[y] = {base, pool.size - base, 0.0, 0.0, false, 0};
+    // A computed row that is the previous row shifted in time is stored as such: its consumers
+    // then see a run and can take their own rows as shifts too.
+    double shift = 0;
+    if (compress && y >= 1 && out.ShiftOfPrevious(pool, base, pool.size - base, &shift)) {
+      pool.size = base;
+      out.Shifted(y, y, shift, 1e-14 * std::abs(prev));
+    } else {
+      out.Explicit(y, base, pool.size - base);
+    }
     for (int j = 0; j < n_in; ++j) binding[j] = bind[j];
-  }
-  // Runs of equally shifted rows, for the consumers.
-  out[h - 1].run_end = h;
-  for (int y = h - 2; y >= 0; --y) {
-    const RowRef &r = out[y], &next = out[y + 1];
-    const bool linked = next.shifted && next.base == r.base && (!r.shifted || r.step == next.step);
-    out[y].run_end = linked ? out[y + 1].run_end : y + 1;
   }
 }
 
@@ -420,16 +473,12 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
   std::vector<int>& start = scratch.start;
   start.assign(n + 1, 0);
   for (int i = 0; i < n; ++i) start[i + 1] = start[i] + map[i].placed_tiles;
-  std::vector<TilePosition>& pos = scratch.pos;
-  pos.resize(start[n]);
-  for (int i = 0; i < n; ++i) {
-    // Row-major order within a layer: the order MNSIM scans candidates in (ties matter).
-    for (int t = start[i]; t < start[i + 1]; ++t) pos[t] = c.placement[t];
-    std::sort(pos.begin() + start[i], pos.begin() + start[i + 1],
-              [](TilePosition a, TilePosition b) {
-                return a.row != b.row ? a.row < b.row : a.col < b.col;
-              });
-  }
+  const TilePosition* pos = c.placement.data();
+  // MNSIM scans a layer's tiles in row-major order for the aggregation tile and keeps the first
+  // best: among equally good tiles, the smallest (row, col) wins.
+  auto row_major_before = [](TilePosition a, TilePosition b) {
+    return a.row != b.row ? a.row < b.row : a.col < b.col;
+  };
   auto is_sum = [&](int i) { return layers[i].kind == HwKind::kAdd; };
   const double accumulator_row = c.tile_rows / 2.0;  // global accumulator: middle of left edge
   auto to_accumulator = [&](TilePosition p) { return std::abs(p.row - accumulator_row) + p.col; };
@@ -446,9 +495,12 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     const Extent own = extent_of(i);
     if (i == n - 1) {
       double best = 1e18;
+      TilePosition best_pos{};
       for (int a = start[i]; a < start[i + 1]; ++a) {
         const int mi = own.Farthest(pos[a]);
-        if (mi < best) best = mi, d.in_layer = mi;
+        if (mi < best || (mi == best && row_major_before(pos[a], best_pos))) {
+          best = mi, d.in_layer = mi, best_pos = pos[a];
+        }
       }
       break;
     }
@@ -456,7 +508,12 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
       for (int k = 0; k < l.n_outputs; ++k) {
         const int o = l.outputs[k];
         if (start[o + 1] > start[o]) {
-          d.trans_layer = std::max(d.trans_layer, to_accumulator(pos[start[o]]));
+          // The consumer's first tile in row-major order.
+          TilePosition first = pos[start[o]];
+          for (int t = start[o] + 1; t < start[o + 1]; ++t) {
+            if (row_major_before(pos[t], first)) first = pos[t];
+          }
+          d.trans_layer = std::max(d.trans_layer, to_accumulator(first));
         }
       }
       continue;
@@ -469,10 +526,13 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
       for (int t = start[o]; t < start[o + 1]; ++t) consumers.Add(pos[t]);
     }
     double best = 1e18;
+    TilePosition best_pos{};
     for (int a = start[i]; a < start[i + 1]; ++a) {
       const int mi = own.Farthest(pos[a]);
       const double out = branch_out ? to_accumulator(pos[a]) : consumers.Farthest(pos[a]);
-      if (mi + out < best) best = mi + out, d.in_layer = mi, d.trans_layer = out;
+      if (mi + out < best || (mi + out == best && row_major_before(pos[a], best_pos))) {
+        best = mi + out, d.in_layer = mi, d.trans_layer = out, best_pos = pos[a];
+      }
     }
   }
 
@@ -486,20 +546,26 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
   for (int i = 0; i < n; ++i) {
     row_start[i + 1] = row_start[i] + (layers[i].kind == HwKind::kFc ? 1 : layers[i].hout);
   }
-  std::vector<RowRef>& rows = scratch.rows;
-  // Every row is written by its layer's schedule before it is read: no clearing.
-  if (static_cast<int>(rows.size()) < row_start[n]) rows.resize(row_start[n]);
+  // A layer writes at most one segment per row: with this capacity, pointers into `segs` held
+  // by ScheduleInput stay valid. Every row is mapped by its layer's schedule before it is read.
+  std::vector<Segment>& segs = scratch.segs;
+  segs.clear();
+  segs.reserve(row_start[n]);
+  std::vector<int>& seg_of_row = scratch.seg_of_row;
+  if (static_cast<int>(seg_of_row.size()) < row_start[n]) seg_of_row.resize(row_start[n]);
   PiecePool& pool = scratch.pool;
   pool.size = 0;
+  auto row_of = [&](int layer, int y) { return segs[seg_of_row[row_start[layer] + y]].Row(y); };
   auto last_finish = [&](int layer) {
     if (layer < 0) return 0.0;
-    const RowRef& r = rows[row_start[layer + 1] - 1];
+    const RowRef r = row_of(layer, row_start[layer + 1] - row_start[layer] - 1);
     const int w = layers[layer].kind == HwKind::kFc ? 1 : layers[layer].wout;
     return pool[r.base + r.n - 1].At(w - 1) + r.off;
   };
   auto input_of = [&](int layer_in, int anchor, int stride) {
     ScheduleInput in;
-    in.rows = rows.data() + row_start[layer_in];
+    in.segs = segs.data();
+    in.seg_of_row = seg_of_row.data() + row_start[layer_in];
     in.first = anchor > 0 ? anchor - 1 : 0;
     in.stride = stride;
     in.in_h = layers[layer_in].hout;
@@ -524,7 +590,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     lc.stride = l.stride;
     lc.pes = m.pes;
     lc.tiles = m.tiles;
-    RowRef* rout = rows.data() + row_start[i];
+    const RowWriter rout{&segs, seg_of_row.data() + row_start[i]};
     const int pixels = l.kind == HwKind::kFc ? 1 : l.hout * l.wout;
     const bool from_input = l.n_inputs == 1 && l.inputs[0] < 0;
     auto& lat = lc.latency_breakdown_ns;
@@ -568,7 +634,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
         pe_read = buf.Ns(bits);
         double begin = 0;
         for (int k = 0; k < l.n_inputs; ++k) begin = std::max(begin, last_finish(l.inputs[k]));
-        rout[0] = {pool.size, 1, 0.0, 0.0, false, 1};
+        rout.Explicit(0, pool.size, 1);
         pool.Reserve(1);
         pool.Push({0, 0, begin + pe_write + pe_read + fixed, 0.0});
         busy = pool.back().v - begin;
