@@ -79,31 +79,41 @@ T* Workspace<T>::Partials(std::size_t size) {
 // Conv2d
 
 template <typename T>
-Conv2d<T>::Conv2d(int in_channels, int out_channels, int kernel, int stride, int padding,
-                  bool bias, std::shared_ptr<Workspace<T>> workspace)
-    : in_(in_channels),
-      out_(out_channels),
-      k_(kernel),
-      stride_(stride),
-      pad_(padding),
-      has_bias_(bias),
-      ws_(workspace ? std::move(workspace) : std::make_shared<Workspace<T>>()) {
-  Require<T>(in_ > 0 && out_ > 0 && k_ > 0 && stride_ > 0 && pad_ >= 0,
-             "Conv2d: channels, kernel and stride must be positive, padding non-negative");
-  const std::size_t weights = static_cast<std::size_t>(out_) * in_ * k_ * k_;
-  weight_ = xt::zeros<T>({weights});
-  weight_grad_ = xt::zeros<T>({weights});
-  const std::size_t biases = has_bias_ ? out_ : 0;
-  bias_ = xt::zeros<T>({biases});
-  bias_grad_ = xt::zeros<T>({biases});
-}
+WeightedLayer<T>::WeightedLayer(std::size_t weights, std::size_t biases, bool has_bias)
+    : has_bias_(has_bias),
+      weight_(xt::zeros<T>({weights})),
+      bias_(xt::zeros<T>({has_bias ? biases : 0})),
+      weight_grad_(xt::zeros<T>({weights})),
+      bias_grad_(xt::zeros<T>({has_bias ? biases : 0})) {}
 
 template <typename T>
-std::vector<Parameter<T>> Conv2d<T>::Parameters() {
+std::vector<Parameter<T>> WeightedLayer<T>::Parameters() {
   std::vector<Parameter<T>> p = {{"weight", &weight_, &weight_grad_, false}};
   if (has_bias_) p.push_back({"bias", &bias_, &bias_grad_, true});
   return p;
 }
+
+namespace {
+// Sizes checked before the weights are allocated (a negative size would wrap around).
+template <typename T>
+std::size_t CheckedConvWeights(int in, int out, int k, int stride, int pad) {
+  Require<T>(in > 0 && out > 0 && k > 0 && stride > 0 && pad >= 0,
+             "Conv2d: channels, kernel and stride must be positive, padding non-negative");
+  return static_cast<std::size_t>(out) * in * k * k;
+}
+}  // namespace
+
+template <typename T>
+Conv2d<T>::Conv2d(int in_channels, int out_channels, int kernel, int stride, int padding, bool bias,
+                  std::shared_ptr<Workspace<T>> workspace)
+    : WeightedLayer<T>(CheckedConvWeights<T>(in_channels, out_channels, kernel, stride, padding),
+                       static_cast<std::size_t>(std::max(out_channels, 0)), bias),
+      in_(in_channels),
+      out_(out_channels),
+      k_(kernel),
+      stride_(stride),
+      pad_(padding),
+      ws_(workspace ? std::move(workspace) : std::make_shared<Workspace<T>>()) {}
 
 // Output columns [lo, hi) read input columns ix = ox*stride - pad + kx inside [0, w).
 template <typename T>
@@ -234,8 +244,7 @@ void Conv2d<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& 
 
 template <typename T>
 void Conv2d<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
-                         const Tensor<T>& output_grad,
-                         const std::vector<Tensor<T>*>& input_grads) {
+                         const Tensor<T>& output_grad, const std::vector<Tensor<T>*>& input_grads) {
   const Tensor<T>& x = *inputs.at(0);
   Tensor<T>* dx = input_grads.at(0);
   const int n = static_cast<int>(x.shape(1));
@@ -269,8 +278,8 @@ void Conv2d<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tens
         ld = cols;
       }
       const ConstMatrixMap<T> cm(col, kk, cols, OuterStride<>(ld));
-      const ConstMatrixMap<T> dym(output_grad.data() + static_cast<std::size_t>(n0) * p, out_,
-                                  cols, OuterStride<>(static_cast<Index>(n) * p));
+      const ConstMatrixMap<T> dym(output_grad.data() + static_cast<std::size_t>(n0) * p, out_, cols,
+                                  OuterStride<>(static_cast<Index>(n) * p));
       dwg.noalias() += dym * cm.transpose();
       if (has_bias_) {
         for (int co = 0; co < out_; ++co) {
@@ -369,8 +378,8 @@ void BatchNorm<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T
       const double var = std::max(0.0, s2 / m - (s1 / m) * (s1 / m));
       inv_std = 1.0 / std::sqrt(var + eps_);
       running_mean_(c) = static_cast<T>((1 - momentum_) * running_mean_(c) + momentum_ * mean);
-      running_var_(c) = static_cast<T>((1 - momentum_) * running_var_(c) +
-                                       momentum_ * var * m / (m - 1));
+      running_var_(c) =
+          static_cast<T>((1 - momentum_) * running_var_(c) + momentum_ * var * m / (m - 1));
     } else {
       mean = running_mean_(c);
       inv_std = 1.0 / std::sqrt(static_cast<double>(running_var_(c)) + eps_);
@@ -388,8 +397,8 @@ void BatchNorm<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T
 }
 
 template <typename T>
-void BatchNorm<T>::Backward(const std::vector<const Tensor<T>*>& inputs,
-                            const Tensor<T>& output, const Tensor<T>& output_grad,
+void BatchNorm<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
+                            const Tensor<T>& output_grad,
                             const std::vector<Tensor<T>*>& input_grads) {
   const Tensor<T>& x = *inputs.at(0);
   Tensor<T>* dx = input_grads.at(0);
@@ -574,24 +583,20 @@ void GlobalAvgPool<T>::Backward(const std::vector<const Tensor<T>*>& inputs, con
 // ---------------------------------------------------------------------------------------------
 // FullyConnected
 
+namespace {
 template <typename T>
-FullyConnected<T>::FullyConnected(int inputs, int outputs, bool bias)
-    : in_(inputs), out_(outputs), has_bias_(bias) {
+std::size_t CheckedFcWeights(int inputs, int outputs) {
   Require<T>(inputs > 0 && outputs > 0, "FullyConnected: sizes must be positive");
-  const std::size_t weights = static_cast<std::size_t>(in_) * out_;
-  weight_ = xt::zeros<T>({weights});
-  weight_grad_ = xt::zeros<T>({weights});
-  const std::size_t biases = has_bias_ ? out_ : 0;
-  bias_ = xt::zeros<T>({biases});
-  bias_grad_ = xt::zeros<T>({biases});
+  return static_cast<std::size_t>(inputs) * outputs;
 }
+}  // namespace
 
 template <typename T>
-std::vector<Parameter<T>> FullyConnected<T>::Parameters() {
-  std::vector<Parameter<T>> p = {{"weight", &weight_, &weight_grad_, false}};
-  if (has_bias_) p.push_back({"bias", &bias_, &bias_grad_, true});
-  return p;
-}
+FullyConnected<T>::FullyConnected(int inputs, int outputs, bool bias)
+    : WeightedLayer<T>(CheckedFcWeights<T>(inputs, outputs),
+                       static_cast<std::size_t>(std::max(outputs, 0)), bias),
+      in_(inputs),
+      out_(outputs) {}
 
 template <typename T>
 const T* FullyConnected<T>::Flatten(const Tensor<T>& x) {
@@ -818,17 +823,18 @@ LossResult SoftmaxCrossEntropy(const Tensor<T>& logits, const std::int32_t* labe
 // ---------------------------------------------------------------------------------------------
 // Explicit instantiations.
 
-#define IMCNAS_NN_INSTANTIATE(T)                                                              \
-  template class Workspace<T>;                                                                \
-  template class Conv2d<T>;                                                                   \
-  template class BatchNorm<T>;                                                                \
-  template class Relu<T>;                                                                     \
-  template class MaxPool<T>;                                                                  \
-  template class GlobalAvgPool<T>;                                                            \
-  template class FullyConnected<T>;                                                           \
-  template class Dropout<T>;                                                                  \
-  template class Add<T>;                                                                      \
-  template LossResult SoftmaxCrossEntropy<T>(const Tensor<T>&, const std::int32_t*, double,  \
+#define IMCNAS_NN_INSTANTIATE(T)                                                            \
+  template class Workspace<T>;                                                              \
+  template class WeightedLayer<T>;                                                          \
+  template class Conv2d<T>;                                                                 \
+  template class BatchNorm<T>;                                                              \
+  template class Relu<T>;                                                                   \
+  template class MaxPool<T>;                                                                \
+  template class GlobalAvgPool<T>;                                                          \
+  template class FullyConnected<T>;                                                         \
+  template class Dropout<T>;                                                                \
+  template class Add<T>;                                                                    \
+  template LossResult SoftmaxCrossEntropy<T>(const Tensor<T>&, const std::int32_t*, double, \
                                              Tensor<T>*);
 
 IMCNAS_NN_INSTANTIATE(float)

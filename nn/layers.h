@@ -46,10 +46,32 @@ class Layer {
   virtual std::vector<Parameter<T>> Parameters() { return {}; }
 };
 
+// A layer that learns a weight vector and, optionally, a bias vector (Conv2d, FullyConnected):
+// the vectors, their gradients and the optimiser's view of them, kept in one place. Biases are
+// exempt from weight decay by default.
+template <typename T>
+class WeightedLayer : public Layer<T> {
+ public:
+  std::vector<Parameter<T>> Parameters() override;
+
+  bool has_bias() const { return has_bias_; }
+  Vector<T>& weight() { return weight_; }
+  Vector<T>& bias() { return bias_; }
+  Vector<T>& weight_grad() { return weight_grad_; }
+  Vector<T>& bias_grad() { return bias_grad_; }
+
+ protected:
+  // Zero weights and, if `has_bias`, zero biases, with zero gradients.
+  WeightedLayer(std::size_t weights, std::size_t biases, bool has_bias);
+
+  bool has_bias_;
+  Vector<T> weight_, bias_, weight_grad_, bias_grad_;
+};
+
 // k x k convolution, stride s, zero padding p, optional bias. Weight element order is PyTorch's
 // [out][in][ky][kx]; bias [out]. Lowered by im2col to matrix products per chunk of images.
 template <typename T>
-class Conv2d : public Layer<T> {
+class Conv2d : public WeightedLayer<T> {
  public:
   Conv2d(int in_channels, int out_channels, int kernel, int stride, int padding, bool bias,
          std::shared_ptr<Workspace<T>> workspace = nullptr);
@@ -57,26 +79,24 @@ class Conv2d : public Layer<T> {
                bool training) override;
   void Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
                 const Tensor<T>& output_grad, const std::vector<Tensor<T>*>& input_grads) override;
-  std::vector<Parameter<T>> Parameters() override;
 
   int in_channels() const { return in_; }
   int out_channels() const { return out_; }
   int kernel() const { return k_; }
-  bool has_bias() const { return has_bias_; }
-  Vector<T>& weight() { return weight_; }
-  Vector<T>& bias() { return bias_; }
-  Vector<T>& weight_grad() { return weight_grad_; }
-  Vector<T>& bias_grad() { return bias_grad_; }
 
  private:
+  using WeightedLayer<T>::has_bias_;
+  using WeightedLayer<T>::weight_;
+  using WeightedLayer<T>::bias_;
+  using WeightedLayer<T>::weight_grad_;
+  using WeightedLayer<T>::bias_grad_;
+
   bool pointwise() const { return k_ == 1 && stride_ == 1 && pad_ == 0; }
   int LastColumn(int w, int kx, int lo, int ow) const;
   void Im2Col(const Tensor<T>& x, int n0, int images, int oh, int ow, T* col) const;
   void Col2Im(const T* col, int n0, int images, int oh, int ow, Tensor<T>& dx) const;
 
   int in_, out_, k_, stride_, pad_;
-  bool has_bias_;
-  Vector<T> weight_, bias_, weight_grad_, bias_grad_;
   std::shared_ptr<Workspace<T>> ws_;
 };
 
@@ -152,26 +172,24 @@ class GlobalAvgPool : public Layer<T> {
 // Fully connected with bias. Flattens its input as PyTorch flattens NCHW (feature index
 // c*H*W + h*W + w). Weight [out][in], bias [out]. Output is outputs x N x 1 x 1.
 template <typename T>
-class FullyConnected : public Layer<T> {
+class FullyConnected : public WeightedLayer<T> {
  public:
   FullyConnected(int inputs, int outputs, bool bias = true);
   void Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
                bool training) override;
   void Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
                 const Tensor<T>& output_grad, const std::vector<Tensor<T>*>& input_grads) override;
-  std::vector<Parameter<T>> Parameters() override;
-
-  Vector<T>& weight() { return weight_; }
-  Vector<T>& bias() { return bias_; }
-  Vector<T>& weight_grad() { return weight_grad_; }
-  Vector<T>& bias_grad() { return bias_grad_; }
 
  private:
+  using WeightedLayer<T>::has_bias_;
+  using WeightedLayer<T>::weight_;
+  using WeightedLayer<T>::bias_;
+  using WeightedLayer<T>::weight_grad_;
+  using WeightedLayer<T>::bias_grad_;
+
   // Features x N view of x (gathered into flat_ when H*W > 1).
   const T* Flatten(const Tensor<T>& x);
   int in_, out_;
-  bool has_bias_;
-  Vector<T> weight_, bias_, weight_grad_, bias_grad_;
   std::vector<T> flat_, flat_grad_;
 };
 

@@ -141,7 +141,7 @@ Scratch& GetScratch() {
 // min(r0 + s*y, in_h - 1) and column min(c0 + s*x, in_w - 1) (the last input value its window
 // reads; r0 = c0 = anchor - 1 for a window anchored at `anchor` > 0, 0 for a 1x1 window).
 struct ScheduleInput {
-  const Segment* segs = nullptr;   // all segments
+  const Segment* segs = nullptr;    // all segments
   const int* seg_of_row = nullptr;  // the producer's rows
   int first = 0, stride = 1, in_h = 1, in_w = 1;
   int Row(int y) const { return std::min(first + stride * y, in_h - 1); }
@@ -335,8 +335,7 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
       for (int j = 0; j < n_in; ++j) {
         std::vector<Piece>& buf = scratch->in_pieces[j];
         if (static_cast<int>(buf.size()) < w + 1) buf.resize(w + 1);
-        counts[j] =
-            ComposeInput(in[j], in[j].At(in[j].Row(y)), pool.data(), w, 1 << j, buf.data());
+        counts[j] = ComposeInput(in[j], in[j].At(in[j].Row(y)), pool.data(), w, 1 << j, buf.data());
       }
       const Piece* inp = scratch->in_pieces[0].data();
       int np = counts[0];

@@ -18,18 +18,6 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using namespace ::imcnas::datasets::testing;  // NOLINT
 
-// Runs `f`, expects a DatasetError and returns its message ("" if none was thrown).
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const DatasetError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no DatasetError thrown";
-  return "";
-}
-
 TEST(Idx, DecodesImagesAndLabelsExactly) {
   const std::string dir = MakeTempDir("idx");
   WriteFile(dir + "/img", IdxImagesFile(5, 3, 4));

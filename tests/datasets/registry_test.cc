@@ -21,17 +21,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using namespace ::imcnas::datasets::testing;  // NOLINT
 
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const DatasetError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no DatasetError thrown";
-  return "";
-}
-
 TEST(Registry, KnowsTheFiveSets) {
   EXPECT_THAT(KnownDatasets(),
               ElementsAre("mnist", "fashion_mnist", "cifar10", "cifar100", "cifar100_coarse"));

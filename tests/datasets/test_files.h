@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "datasets/dataset.h"
+
 namespace imcnas::datasets::testing {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -28,6 +32,18 @@ Bytes Cifar100File(const std::vector<std::uint8_t>& coarse, const std::vector<st
 // gzip (zlib deflate with a gzip wrapper).
 Bytes Gzip(const Bytes& raw);
 std::string Sha256(const Bytes& bytes);
+
+// Runs `f`, expects a DatasetError and returns its message ("" and a test failure if none).
+template <typename F>
+std::string ErrorOf(F f) {
+  try {
+    f();
+  } catch (const DatasetError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no DatasetError thrown";
+  return "";
+}
 
 }  // namespace imcnas::datasets::testing
 

@@ -14,22 +14,13 @@
 #include "datasets/split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/datasets/test_files.h"
 
 namespace imcnas::datasets {
 namespace {
 
 using ::testing::HasSubstr;
-
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const DatasetError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no DatasetError thrown";
-  return "";
-}
+using ::imcnas::datasets::testing::ErrorOf;
 
 std::vector<std::int32_t> Labels(std::size_t n, int classes) {
   std::vector<std::int32_t> labels(n);
