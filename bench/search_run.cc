@@ -21,7 +21,7 @@
 #include <cxxopts.hpp>
 
 #include "arch/architecture.h"
-#include "bench/build_info.h"
+#include "buildinfo/build_info.h"
 #include "bench/pareto_plot.h"
 #include "bench/record_io.h"
 #include "datasets/registry.h"
@@ -463,7 +463,7 @@ class SearchRun {
           {"test", data_.test.size()}}},
         {"crossbar_preset", {{"name", spec_.preset}, {"constants", spec_.preset_constants()}}},
         {"search_space", {{"name", "paper"}, {"size", space_.size()}}},
-        {"build", BuildInfo()},
+        {"build", buildinfo::BuildInfo()},
         {"complete", false},
         {"candidates", Json::array()},
         {"pareto_front", Json::array()},

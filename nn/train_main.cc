@@ -22,6 +22,7 @@
 
 #include "arch/architecture.h"
 #include "arch/graph.h"
+#include "buildinfo/build_info.h"
 #include "datasets/registry.h"
 #include "datasets/split.h"
 #include "nn/trainer.h"
@@ -199,6 +200,7 @@ int Run(int argc, char** argv) {
     summary["macs"] = graph.macs();
     summary["seed"] = config.seed;
     summary["threads"] = threads;
+    summary["build"] = imcnas::buildinfo::BuildInfo();  // commit, compiler, settings
     summary["config"] = {{"epochs", config.epochs},
                          {"batch", config.batch_size},
                          {"lr", config.learning_rate},

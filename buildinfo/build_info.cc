@@ -1,10 +1,10 @@
-#include "bench/build_info.h"
+#include "buildinfo/build_info.h"
 
 #include <string>
 
-#include "bench/build_stamp.h"  // generated from Bazel's stable status: kGitCommit, kGitDirty
+#include "buildinfo/build_stamp.h"  // generated from Bazel's stable status: kGitCommit, kGitDirty
 
-namespace imcnas::bench {
+namespace imcnas::buildinfo {
 
 nlohmann::json BuildInfo() {
   nlohmann::json settings;
@@ -47,4 +47,4 @@ nlohmann::json BuildInfo() {
   };
 }
 
-}  // namespace imcnas::bench
+}  // namespace imcnas::buildinfo
