@@ -95,8 +95,8 @@ struct RowRef {
 };
 
 // Rows [y0, y_end) of a layer: the stored row (base, n) shifted by off0 + (y - y0) * step. A
-// segment starts with an explicit row (off0 = 0) or with a shifted one; `stepped` once it
-// holds more than its first row (until then a periodic row of any step may extend it).
+// segment starts with an explicit row (off0 = 0, step not yet fixed: a periodic row of any step
+// may extend it) or with shifted rows (step fixed); `stepped` once the step is fixed.
 struct Segment {
   int y0 = 0, y_end = 0;
   int base = 0, n = 0;
@@ -180,9 +180,10 @@ struct RowWriter {
   void Shifted(int y, int last, double shift, double tol = 0) const {
     Segment& s = segs->back();
     if (!s.stepped || std::abs(s.step - shift) <= tol) {
-      if (s.stepped) shift = s.step;
-      s.step = shift;
-      s.stepped = true;
+      if (!s.stepped) {
+        s.step = shift;
+        s.stepped = true;
+      }
       s.y_end = last + 1;
     } else {
       const RowRef prev = s.Row(y - 1);
@@ -554,13 +555,6 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
   if (static_cast<int>(seg_of_row.size()) < row_start[n]) seg_of_row.resize(row_start[n]);
   PiecePool& pool = scratch.pool;
   pool.size = 0;
-  auto row_of = [&](int layer, int y) { return segs[seg_of_row[row_start[layer] + y]].Row(y); };
-  auto last_finish = [&](int layer) {
-    if (layer < 0) return 0.0;
-    const RowRef r = row_of(layer, row_start[layer + 1] - row_start[layer] - 1);
-    const int w = layers[layer].kind == HwKind::kFc ? 1 : layers[layer].wout;
-    return pool[r.base + r.n - 1].At(w - 1) + r.off;
-  };
   auto input_of = [&](int layer_in, int anchor, int stride) {
     ScheduleInput in;
     in.segs = segs.data();
@@ -570,6 +564,12 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     in.in_h = layers[layer_in].hout;
     in.in_w = layers[layer_in].wout;
     return in;
+  };
+  auto last_finish = [&](int layer) {
+    if (layer < 0) return 0.0;
+    const RowRef r = input_of(layer, 0, 1).At(row_start[layer + 1] - row_start[layer] - 1);
+    const int w = layers[layer].kind == HwKind::kFc ? 1 : layers[layer].wout;
+    return pool[r.base + r.n - 1].At(w - 1) + r.off;
   };
 
   NetworkCost net;
