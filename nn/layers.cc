@@ -94,7 +94,8 @@ std::vector<Parameter<T>> WeightedLayer<T>::Parameters() {
 }
 
 namespace {
-// Sizes checked before the weights are allocated (a negative size would wrap around).
+// Sizes checked while the base class's arguments are evaluated, before anything is allocated (a
+// negative size would wrap around).
 template <typename T>
 std::size_t CheckedConvWeights(int in, int out, int k, int stride, int pad) {
   Require<T>(in > 0 && out > 0 && k > 0 && stride > 0 && pad >= 0,
@@ -107,7 +108,7 @@ template <typename T>
 Conv2d<T>::Conv2d(int in_channels, int out_channels, int kernel, int stride, int padding, bool bias,
                   std::shared_ptr<Workspace<T>> workspace)
     : WeightedLayer<T>(CheckedConvWeights<T>(in_channels, out_channels, kernel, stride, padding),
-                       static_cast<std::size_t>(std::max(out_channels, 0)), bias),
+                       static_cast<std::size_t>(out_channels), bias),
       in_(in_channels),
       out_(out_channels),
       k_(kernel),
@@ -593,8 +594,8 @@ std::size_t CheckedFcWeights(int inputs, int outputs) {
 
 template <typename T>
 FullyConnected<T>::FullyConnected(int inputs, int outputs, bool bias)
-    : WeightedLayer<T>(CheckedFcWeights<T>(inputs, outputs),
-                       static_cast<std::size_t>(std::max(outputs, 0)), bias),
+    : WeightedLayer<T>(CheckedFcWeights<T>(inputs, outputs), static_cast<std::size_t>(outputs),
+                       bias),
       in_(inputs),
       out_(outputs) {}
 
