@@ -9,6 +9,9 @@ weight decay) and inference of the reference networks in PyTorch and in imcnas's
 PyTorch on Debian defaults to one thread here, so the thread count is set explicitly; its BLAS
 is whatever libblas.so.3 points to (the script prints it: install libopenblas0-pthread, or the
 comparison is against the slow reference BLAS). Convolutions go through oneDNN when available.
+GFLOP/s counts 2 FLOPs per
+multiply-accumulate: 2 x MACs per inferred image, 6 x per trained image (forward, input and weight
+gradients).
 The machine may be shared: run both sides in the same invocation so they see the same load."""
 import argparse
 import json
@@ -100,19 +103,21 @@ def main():
           f"are noisy)")
     ours = {} if args.skip_imcnas else imcnas_figures(files, args.batch, args.threads,
                                                      args.min_time)
-    print(f"{'arch':8} {'mode':10} {'torch img/s':>12} {'imcnas img/s':>13} {'ratio':>7}")
+    print(f"{'arch':8} {'mode':10} {'torch img/s':>12} {'imcnas img/s':>13} "
+          f"{'ratio':>7} {'GFLOP/s torch':>14} {'imcnas':>7}")
     for f in files:
         with open(f) as fh:
             arch = json.load(fh)
         name = arch.get("id", os.path.abspath(f))
+        macs = torch_nets.macs(arch)
         train, inference = torch_figures(arch, args.batch, args.min_time)
-        for mode, theirs, key in (("train", train, "train_step"),
-                                  ("inference", inference, "inference")):
+        for mode, theirs, key, flops in (("train", train, "train_step", 6 * macs),
+                                         ("inference", inference, "inference", 2 * macs)):
             mine = ours.get((key, name))
-            if mine is None:
-                print(f"{name:8} {mode:10} {theirs:12.1f} {'-':>13} {'-':>7}")
-            else:
-                print(f"{name:8} {mode:10} {theirs:12.1f} {mine:13.1f} {mine / theirs:7.2f}x")
+            mine_s = f"{mine:13.1f} {mine / theirs:7.2f}x" if mine else f"{'-':>13} {'-':>7}"
+            mine_g = f"{mine * flops / 1e9:7.1f}" if mine else f"{'-':>7}"
+            print(f"{name:8} {mode:10} {theirs:12.1f} {mine_s} "
+                  f"{theirs * flops / 1e9:14.1f} {mine_g}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
