@@ -1,7 +1,10 @@
 #include "arch/architecture.h"
 
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -102,10 +105,30 @@ const char* BlockKindName(BlockKind kind) {
   return "?";
 }
 
+// A valid architecture nests 4 levels deep ({"blocks": [["VGG", 64]]}, layer objects); deeper
+// input is rejected while parsing, so nothing later (messages included) recurses without bound.
+constexpr int kMaxJsonDepth = 16;
+
 Architecture ParseArchitecture(std::string_view json_text) {
   json root;
+  // Keys already seen in each enclosing object: a repeated key is an error, not "last one wins".
+  std::vector<std::set<std::string>> keys;
+  auto check = [&keys](int depth, json::parse_event_t event, json& parsed) {
+    if (depth > kMaxJsonDepth) {
+      Fail("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    }
+    if (event == json::parse_event_t::object_start) {
+      keys.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      keys.pop_back();
+    } else if (event == json::parse_event_t::key) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!keys.back().insert(key).second) Fail("duplicate key \"" + key + "\"");
+    }
+    return true;
+  };
   try {
-    root = json::parse(json_text.begin(), json_text.end());
+    root = json::parse(json_text.begin(), json_text.end(), check);
   } catch (const json::parse_error& e) {
     Fail(std::string("architecture is not valid JSON: ") + e.what());
   }
@@ -157,6 +180,10 @@ Architecture ParseArchitecture(std::string_view json_text) {
 }
 
 Architecture LoadArchitecture(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    Fail("architecture file " + path + " is a directory");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) Fail("cannot open architecture file " + path);
   std::ostringstream text;

@@ -88,12 +88,33 @@ TEST(ArchitectureTest, ErrorsNameTheKey) {
             std::string::npos);
 }
 
+// Deep nesting used to overflow the stack while the error message printed the value.
+TEST(ArchitectureTest, RejectsDeepNestingAndDuplicateKeys) {
+  const std::string deep = R"({"input": )" + std::string(100000, '[') + std::string(100000, ']') +
+                           R"(, "classes": 10, "blocks": [["VGG", 32]]})";
+  EXPECT_NE(ErrorOf(deep).find("nested deeper than"), std::string::npos) << ErrorOf(deep);
+  const std::string deep_blocks = R"({"input": [8,8,3], "classes": 10, "blocks": )" +
+                                  std::string(40, '[') + std::string(40, ']') + "}";
+  EXPECT_NE(ErrorOf(deep_blocks).find("nested deeper than"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"input": [8,8,3], "classes": 10, "blocks": [["VGG",8]], "classes": 11})")
+                .find("duplicate key \"classes\""),
+            std::string::npos);
+  // Valid input still parses.
+  EXPECT_EQ(ErrorOf(R"({"input": [8,8,3], "classes": 10, "blocks": [["VGG",8]]})"), "");
+}
+
 TEST(ArchitectureTest, LoadNamesTheFile) {
   try {
     LoadArchitecture("/nonexistent/arch.json");
     FAIL() << "expected an error";
   } catch (const ArchitectureError& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/arch.json"), std::string::npos);
+  }
+  try {
+    LoadArchitecture("/tmp");
+    FAIL() << "expected an error";
+  } catch (const ArchitectureError& e) {
+    EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
   }
 }
 
