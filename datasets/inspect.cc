@@ -88,8 +88,10 @@ int Run(int argc, char** argv) {
                         cxxopts::value<std::string>())(
       "data_dir", "data directory holding <name>/ folders, e.g. data",
       cxxopts::value<std::string>())(
-      "verify_checksums", "check sha256 of the files (off: a copy of your own)",
-      cxxopts::value<bool>()->default_value("true")->implicit_value("true"))(
+      "verify_checksums",
+      "check sha256 of the files (--verify_checksums false: a copy of your own)",
+      // No implicit value: "--verify_checksums false" then reads "false" as the value.
+      cxxopts::value<bool>()->default_value("true")->no_implicit_value())(
       "validation_size",
       "validation images held out of the training set (default: the "
       "registry's)",

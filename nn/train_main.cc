@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -47,6 +48,42 @@ std::string KnownList() {
 
 json Number(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
 
+// The boolean flags. cxxopts reads "--nesterov false" as the flag alone plus a stray "false";
+// joining a following true/false (or 1/0) into "--nesterov=false" accepts both forms.
+const char* const kBoolFlags[] = {"--nesterov", "--decay_bn_and_bias", "--augment",
+                                  "--verify_checksums"};
+
+std::vector<std::string> JoinBoolValues(int argc, char** argv) {
+  auto is_bool_word = [](const std::string& w) {
+    return w == "true" || w == "false" || w == "1" || w == "0";
+  };
+  std::vector<std::string> args;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    bool is_bool_flag = false;
+    for (const char* f : kBoolFlags) is_bool_flag = is_bool_flag || a == f;
+    if (is_bool_flag && i + 1 < argc && is_bool_word(argv[i + 1])) a += std::string("=") + argv[++i];
+    args.push_back(a);
+  }
+  return args;
+}
+
+// Fails now, not after hours of training, if the summary could not be written to `path`.
+void CheckWritable(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (fs::is_directory(path, error)) throw std::invalid_argument("--json " + path + " is a directory");
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty() && !fs::is_directory(parent, error)) {
+    throw std::invalid_argument("--json " + path + ": no such directory " + parent.string());
+  }
+  const bool existed = fs::exists(path, error);
+  std::ofstream probe(path, std::ios::app);  // app: an existing file is left as it is
+  if (!probe) throw std::invalid_argument("--json " + path + " cannot be written");
+  probe.close();
+  if (!existed) fs::remove(path, error);
+}
+
 int Run(int argc, char** argv) {
   cxxopts::Options options("train", "Train an imcnas architecture file on a data set.");
   options.add_options()
@@ -59,13 +96,14 @@ int Run(int argc, char** argv) {
       ("lr", "peak learning rate", cxxopts::value<double>()->default_value("0.05"))
       ("seed", "seed of initialisation, split, order and augmentation",
        cxxopts::value<std::uint64_t>()->default_value("0"))
-      ("threads", "OpenMP threads (0: OpenMP's default)", cxxopts::value<int>()->default_value("0"))
+      ("threads", "OpenMP threads (0: OpenMP's default; at most 1024)",
+       cxxopts::value<int>()->default_value("0"))
       ("train_subset", "train on a stratified subset of N images of the training split",
        cxxopts::value<std::int64_t>())
       ("validation_size", "images held out for validation (default: the data set's)",
        cxxopts::value<std::int64_t>())
       ("momentum", "SGD momentum", cxxopts::value<double>()->default_value("0.9"))
-      ("nesterov", "Nesterov momentum",
+      ("nesterov", "Nesterov momentum (boolean flags take true/false: --nesterov false)",
        cxxopts::value<bool>()->default_value("true")->implicit_value("true"))
       ("weight_decay", "L2 weight decay", cxxopts::value<double>()->default_value("5e-4"))
       ("decay_bn_and_bias", "apply weight decay to BN parameters and biases too",
@@ -85,8 +123,11 @@ int Run(int argc, char** argv) {
       ("json", "also write the final JSON summary to this file", cxxopts::value<std::string>())
       ("h,help", "this text");
   cxxopts::ParseResult flags;
+  const std::vector<std::string> args = JoinBoolValues(argc, argv);
+  std::vector<const char*> arg_ptrs;
+  for (const std::string& a : args) arg_ptrs.push_back(a.c_str());
   try {
-    flags = options.parse(argc, argv);
+    flags = options.parse(static_cast<int>(arg_ptrs.size()), arg_ptrs.data());
   } catch (const std::exception& e) {
     std::cerr << "train: bad flags: " << e.what() << "\n";
     return 2;
@@ -128,6 +169,12 @@ int Run(int argc, char** argv) {
     config.augment =
         flags.count("augment") ? flags["augment"].as<bool>() : spec.augment_by_default;
     imcnas::nn::ValidateConfig(config);  // fail on flags before the slow data loading
+    if (config.threads > 1024) throw std::invalid_argument("--threads must be at most 1024");
+    std::string json_path;
+    if (flags.count("json")) {
+      json_path = UserPath(flags["json"].as<std::string>());
+      CheckWritable(json_path);
+    }
     if (arch.input.height != spec.height || arch.input.width != spec.width ||
         arch.input.channels != spec.channels || arch.classes != spec.classes) {
       throw std::invalid_argument(
@@ -156,6 +203,16 @@ int Run(int argc, char** argv) {
     imcnas::datasets::Split split = imcnas::datasets::StratifiedSplit(
         data.train.labels, data.train.classes, static_cast<std::size_t>(validation_size),
         config.seed);
+    if (subset > static_cast<std::int64_t>(split.train.size())) {
+      throw std::invalid_argument("--train_subset " + std::to_string(subset) + " is larger than the " +
+                                  std::to_string(split.train.size()) + " images of the training split");
+    }
+    if (config.batch_size > static_cast<std::int64_t>(subset >= 0 ? subset : split.train.size())) {
+      throw std::invalid_argument("--batch " + std::to_string(config.batch_size) +
+                                  " is larger than the training set (" +
+                                  std::to_string(subset >= 0 ? subset : split.train.size()) +
+                                  " images)");
+    }
     if (subset >= 0 && static_cast<std::size_t>(subset) < split.train.size()) {
       // A stratified subset: the "validation" side of a split of the training indices.
       std::vector<std::int32_t> labels;
@@ -211,7 +268,12 @@ int Run(int argc, char** argv) {
                          {"schedule", config.schedule},
                          {"warmup_epochs", config.warmup_epochs},
                          {"label_smoothing", config.label_smoothing},
-                         {"augment", config.augment}};
+                         {"augment", config.augment},
+                         {"step_epochs", config.step_epochs},
+                         {"step_gamma", config.step_gamma},
+                         {"validation_size", validation_size},
+                         {"train_subset", subset >= 0 ? json(subset) : json(nullptr)},
+                         {"verify_checksums", load.verify_checksums}};
     summary["status"] = imcnas::nn::TrainStatusName(r.status);
     if (!r.status_message.empty()) summary["status_message"] = r.status_message;
     summary["validation_accuracy"] = Number(r.validation_accuracy);
@@ -236,11 +298,10 @@ int Run(int argc, char** argv) {
     summary["epochs"] = epochs;
     const std::string text = summary.dump(2);
     std::cout << text << "\n";
-    if (flags.count("json")) {
-      const std::string out_path = UserPath(flags["json"].as<std::string>());
-      std::ofstream out(out_path);
+    if (!json_path.empty()) {
+      std::ofstream out(json_path);
       if (!(out << text << "\n")) {
-        std::cerr << "train: cannot write " << out_path << "\n";
+        std::cerr << "train: cannot write " << json_path << "\n";
         return 1;
       }
     }
