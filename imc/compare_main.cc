@@ -7,6 +7,7 @@
 #include <exception>
 #include <iostream>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,10 +40,23 @@ int main(int argc, char** argv) {
                         cxxopts::value<std::string>()->default_value("mnsim2"))(
       "config", "only this configuration", cxxopts::value<std::string>()->default_value(""))(
       "layers", "per-layer ratios too")("root", "workspace root",
-                                        cxxopts::value<std::string>()->default_value(""));
+                                        cxxopts::value<std::string>()->default_value(""))(
+      "h,help", "show this help");
   try {
     const auto args = options.parse(argc, argv);
+    if (args.count("help")) {
+      std::cout << options.help() << "\n";
+      return 0;
+    }
+    if (!args.unmatched().empty()) {
+      std::cerr << "compare: unexpected argument '" << args.unmatched().front() << "'\n";
+      return 2;
+    }
     const std::string sim = args["simulator"].as<std::string>();
+    if (sim != "mnsim2" && sim != "neurosim14") {
+      std::cerr << "compare: unknown --simulator '" << sim << "' (mnsim2 or neurosim14)\n";
+      return 2;
+    }
     std::string root = args["root"].as<std::string>();
     if (root.empty()) {
       const char* w = std::getenv("BUILD_WORKSPACE_DIRECTORY");
@@ -54,13 +68,22 @@ int main(int argc, char** argv) {
         imcnas::imc::ReadReferenceCsv(root + "/testdata/imc/" + sim + "_reference.csv");
     std::map<std::pair<std::string, std::string>, std::vector<const ReferenceRow*>> groups;
     std::vector<std::pair<std::string, std::string>> order;
+    std::set<std::string> configs;
     for (const auto& r : rows) {
+      configs.insert(r.Text("config"));
       const auto key = std::make_pair(r.Text("config"), r.Text("net_id"));
       if (!args["config"].as<std::string>().empty() &&
           key.first != args["config"].as<std::string>())
         continue;
       if (!groups.count(key)) order.push_back(key);
       groups[key].push_back(&r);
+    }
+    if (order.empty()) {
+      std::string known;
+      for (const auto& c : configs) known += (known.empty() ? "" : ", ") + c;
+      std::cerr << "compare: no " << sim << " reference configuration '"
+                << args["config"].as<std::string>() << "' (known: " << known << ")\n";
+      return 2;
     }
     std::printf("%-9s %-5s | %12s %12s %6s | %12s %12s %6s | %12s %12s %6s\n", "config", "net",
                 "lat_ns", "ref", "ratio", "energy_pJ", "ref", "ratio", "area_um2", "ref", "ratio");

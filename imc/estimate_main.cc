@@ -3,6 +3,7 @@
 // the object of imc::ToJson. Unknown preset, bad flags or a bad architecture: a message on
 // stderr and exit status 2.
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -14,6 +15,13 @@
 #include "imc/estimate.h"
 
 namespace {
+
+// `bazel run` starts in the runfiles tree; relative paths mean the user's working directory.
+std::string UserPath(const std::string& path) {
+  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
+  if (cwd != nullptr && !path.empty() && path[0] != '/') return std::string(cwd) + "/" + path;
+  return path;
+}
 
 std::string ShapeText(const imcnas::arch::Shape& s) {
   return std::to_string(s.height) + "x" + std::to_string(s.width) + "x" +
@@ -70,12 +78,24 @@ int main(int argc, char** argv) {
   cxxopts::Options options("estimate", "Crossbar cost of a CNN architecture file");
   options.add_options()("arch", "architecture JSON file", cxxopts::value<std::string>())(
       "preset", "hardware preset: " + presets, cxxopts::value<std::string>())(
-      "json", "print JSON instead of a table")("h,help", "show this help");
+      "json", "print JSON instead of a table (--json, --json=true or --json=false)",
+      cxxopts::value<bool>()->default_value("false"))("h,help", "show this help");
   try {
     const auto args = options.parse(argc, argv);
     if (args.count("help")) {
       std::cout << options.help() << "\n";
       return 0;
+    }
+    if (!args.unmatched().empty()) {
+      std::cerr << "estimate: unexpected argument '" << args.unmatched().front()
+                << "' (flags take the form --name value)\n";
+      return 2;
+    }
+    for (const char* name : {"arch", "preset", "json"}) {
+      if (args.count(name) > 1) {
+        std::cerr << "estimate: --" << name << " given more than once\n";
+        return 2;
+      }
     }
     if (!args.count("arch") || !args.count("preset")) {
       std::cerr << "estimate: --arch FILE and --preset NAME are required (presets: " << presets
@@ -86,9 +106,9 @@ int main(int argc, char** argv) {
     // Check the preset before reading the file so a typo fails fast.
     imcnas::imc::PresetConstantsByName(preset);
     const imcnas::arch::Graph graph =
-        imcnas::arch::Lower(imcnas::arch::LoadArchitecture(args["arch"].as<std::string>()));
+        imcnas::arch::Lower(imcnas::arch::LoadArchitecture(UserPath(args["arch"].as<std::string>())));
     const imcnas::imc::NetworkCost cost = imcnas::imc::EstimateByName(preset, graph);
-    if (args.count("json")) {
+    if (args["json"].as<bool>()) {
       std::cout << imcnas::imc::ToJson(cost).dump(2) << "\n";
     } else {
       PrintTable(cost);

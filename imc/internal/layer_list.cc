@@ -93,6 +93,18 @@ void BuildLayerList(const arch::Graph& graph, bool dummy_input_pool, std::vector
                                     arch::OpKindName(op.kind) + " (" + op.name + ")");
     }
     l.macs = op.macs();
+    if (l.kind == HwKind::kConv || l.kind == HwKind::kFc) {
+      // Counts of rows, crossbars and tiles are ints; a layer past 2^31 weights (8 GiB of
+      // float weights, far beyond any crossbar chip) cannot be priced, and is said so.
+      const long long inputs = op.kind == arch::OpKind::kFullyConnected
+                                   ? op.in.size()
+                                   : static_cast<long long>(op.in.channels) * op.kernel * op.kernel;
+      if (static_cast<long double>(inputs) * op.out.channels > kMaxWeightsPerLayer) {
+        throw std::invalid_argument("imc: layer " + op.name + " has " + std::to_string(inputs) +
+                                    " x " + std::to_string(op.out.channels) +
+                                    " weights, more than the 2^31 - 1 a layer may have here");
+      }
+    }
     if (op.inputs.empty() || static_cast<int>(op.inputs.size()) > kMaxInputs) {
       throw std::invalid_argument("imc: op " + op.name + " has an unsupported input count");
     }

@@ -13,6 +13,8 @@ namespace imcnas::imc::internal {
 enum class HwKind { kConv, kFc, kMaxPool, kAvgPool, kAdd, kDummyPool };
 
 inline constexpr int kMaxInputs = 2;
+// Largest conv or fc layer (input rows x output channels) the models price.
+inline constexpr long long kMaxWeightsPerLayer = (1LL << 31) - 1;
 inline constexpr int kMaxOutputs = 4;
 
 struct HwLayer {

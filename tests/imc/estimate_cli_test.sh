@@ -30,4 +30,28 @@ err=$("$estimate" --arch /nonexistent.json --preset mnsim2 2>&1 >/dev/null)
 [ $? -ne 0 ] || fail "missing file exited 0"
 
 "$estimate" --preset mnsim2 >/dev/null 2>&1 && fail "missing --arch exited 0"
+
+# `bazel run` starts in the runfiles tree: a relative --arch means the user's directory.
+here=$(pwd)
+case "$estimate" in /*) estimate_abs="$estimate" ;; *) estimate_abs="$here/$estimate" ;; esac
+out=$(cd / && BUILD_WORKING_DIRECTORY="$here" "$estimate_abs" --arch testdata/arch/b01.json \
+      --preset mnsim2) || fail "relative --arch under bazel run exited $?"
+grep -q "^total: latency" <<<"$out" || fail "relative --arch: no totals"
+
+out=$("$estimate" --arch testdata/arch/b01.json --preset mnsim2 --json=false) ||
+  fail "--json=false exited $?"
+grep -q "^total: latency" <<<"$out" || fail "--json=false did not print the table"
+"$estimate" --arch testdata/arch/b01.json --preset mnsim2 json >/dev/null 2>&1 &&
+  fail "a stray argument exited 0"
+"$estimate" --arch testdata/arch/b01.json --arch testdata/arch/b03.json --preset mnsim2 \
+  >/dev/null 2>&1 && fail "a repeated --arch exited 0"
+
+# A flattened fc input past 2^31 used to wrap around to negative tile counts.
+echo '{"input": [1000, 1000, 3], "classes": 10, "layers": [["conv", 3, 4000, 1], ["fc", 10]]}' \
+  >"$tmp"
+for preset in mnsim2 neurosim14; do
+  err=$("$estimate" --arch "$tmp" --preset "$preset" 2>&1 >/dev/null)
+  [ $? -eq 2 ] || fail "huge fc layer ($preset) did not exit 2"
+  grep -q "weights, more than" <<<"$err" || fail "huge fc layer ($preset) message: $err"
+done
 echo "PASS"
