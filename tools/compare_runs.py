@@ -20,6 +20,9 @@ import sys
 
 RECIPE_KEYS = ["epochs", "batch", "lr", "momentum", "nesterov", "weight_decay", "schedule",
                "warmup_epochs", "label_smoothing", "augment", "decay_bn_and_bias"]
+# Keys that summaries written before they were recorded lack; such a summary ran with the value
+# given here (//nn:train's defaults then).
+OPTIONAL_RECIPE_KEYS = {"step_epochs": 30, "step_gamma": 0.1}
 
 
 class InputError(Exception):
@@ -55,8 +58,13 @@ def recipe(run):
     missing = [k for k in RECIPE_KEYS if k not in cfg]
     if missing:
         raise InputError(f"{run['_path']}: config lacks {', '.join(missing)}")
+    optional = {k: cfg.get(k, default) for k, default in OPTIONAL_RECIPE_KEYS.items()}
+    if cfg["schedule"] != "step":  # the step settings do not change other schedules
+        optional = {}
     return {"arch": json.dumps(arch, sort_keys=True), "dataset": run["dataset"],
-            "data_copy": run.get("data_copy"), **{k: cfg[k] for k in RECIPE_KEYS}}
+            "data_copy": run.get("data_copy"), "train_images": run.get("train_images"),
+            "validation_images": run.get("validation_images"),
+            **{k: cfg[k] for k in RECIPE_KEYS}, **optional}
 
 
 def summary(values):

@@ -429,6 +429,9 @@ def run(a):
         else "CIFAR-10 (unverified copy)"
 
     train_idx, val_idx = stratified_split(train_labels, 10, a.validation_size, a.seed)
+    if a.train_subset is not None and a.train_subset > len(train_idx):
+        sys.exit(f"torch_train: --train_subset {a.train_subset} is larger than the "
+                 f"{len(train_idx)} images of the training split")
     if a.train_subset is not None and a.train_subset < len(train_idx):
         _, pick = stratified_split(train_labels[train_idx], 10, a.train_subset, a.seed + 1)
         train_idx = train_idx[pick]
