@@ -17,6 +17,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include <cxxopts.hpp>
 
@@ -66,6 +67,45 @@ class DataError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The limits of the budget flags (a record's configuration is held to them too).
+void CheckBudget(const Budget& b) {
+  auto at_least = [](const char* flag, long long v, long long min) {
+    if (v < min) {
+      throw UsageError(std::string("--") + flag + " must be at least " + std::to_string(min));
+    }
+  };
+  // A subset is 0 (the whole split) or at least 2 images: batch statistics need two.
+  auto subset = [](const char* flag, long long v) {
+    if (v != 0 && v < 2) {
+      throw UsageError(std::string("--") + flag + " must be 0 (the whole split) or at least 2");
+    }
+  };
+  at_least("evaluations", b.evaluations, 1);
+  at_least("initial_design", b.initial_design, 1);
+  at_least("epochs", b.epochs, 1);
+  subset("train_subset", b.train_subset);
+  at_least("validation", b.validation, 1);
+  at_least("batch", b.batch, 2);
+  at_least("final_epochs", b.final_epochs, 1);
+  subset("final_train_subset", b.final_train_subset);
+  at_least("final_max", b.final_max, 1);
+  if (b.max_macs < 0) throw UsageError("--max_macs must be 0 (no cap) or positive");
+  if (!(b.learning_rate > 0) || !std::isfinite(b.learning_rate)) {
+    throw UsageError("--lr must be a positive number");
+  }
+}
+
+void CheckOptimizer(const std::string& optimizer, const BinarySpec& spec) {
+  if (optimizer != "gp" && optimizer != "tpe" && optimizer != "evolution" &&
+      optimizer != "random") {
+    throw UsageError("unknown --optimizer '" + optimizer + "' (gp, tpe, evolution, random)");
+  }
+  if (spec.objective == Objective::kPareto && optimizer == "tpe") {
+    throw UsageError("--optimizer tpe searches one objective; the pareto search takes gp "
+                     "(ParEGO), evolution (NSGA-II) or random");
+  }
+}
+
 // Everything that determines a run's results; written into the record and read back by
 // --resume and --verify.
 struct RunConfig {
@@ -97,27 +137,57 @@ struct RunConfig {
                 {"own_copy", own_copy}};
   }
 
-  static RunConfig FromJson(const Json& j, const BinarySpec& spec) {
-    if (j.at("binary").get<std::string>() != spec.binary) {
-      throw UsageError("the record was made by " + j.at("binary").get<std::string>() +
-                       ", not by " + spec.binary + "; run that binary instead");
+  // Reads a record's configuration; `where` names the record in messages. Values get the same
+  // limits as the flags they stand for.
+  static RunConfig FromJson(const Json& j, const BinarySpec& spec, const std::string& where) {
+    auto field = [&](const char* key, auto example) {
+      using T = decltype(example);
+      if (!j.is_object() || !j.contains(key)) {
+        throw UsageError(where + ": configuration." + key + " is missing");
+      }
+      const Json& v = j.at(key);
+      const bool ok = std::is_same_v<T, bool>          ? v.is_boolean()
+                      : std::is_same_v<T, std::string> ? v.is_string()
+                      : std::is_same_v<T, double>      ? v.is_number()
+                      : std::is_unsigned_v<T>          ? v.is_number_unsigned()
+                                                       : v.is_number_integer();
+      if (!ok) throw UsageError(where + ": configuration." + key + " has the wrong type");
+      if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+        if (v.is_number_unsigned() ? v.get<std::uint64_t>() > static_cast<std::uint64_t>(
+                                                                  std::numeric_limits<T>::max())
+                                   : (v.get<long long>() < std::numeric_limits<T>::min() ||
+                                      v.get<long long>() > std::numeric_limits<T>::max())) {
+          throw UsageError(where + ": configuration." + key + " is out of range");
+        }
+      }
+      return v.get<T>();
+    };
+    if (field("binary", std::string()) != spec.binary) {
+      throw UsageError("the record was made by " + field("binary", std::string()) + ", not by " +
+                       spec.binary + "; run that binary instead");
     }
     RunConfig c;
-    c.optimizer = j.at("optimizer").get<std::string>();
-    c.seed = j.at("seed").get<std::uint64_t>();
-    c.budget_name = j.at("budget").get<std::string>();
-    c.budget.evaluations = j.at("evaluations").get<int>();
-    c.budget.initial_design = j.at("initial_design").get<int>();
-    c.budget.epochs = j.at("epochs").get<int>();
-    c.budget.train_subset = j.at("train_subset").get<int>();
-    c.budget.validation = j.at("validation").get<int>();
-    c.budget.batch = j.at("batch").get<int>();
-    c.budget.learning_rate = j.at("learning_rate").get<double>();
-    c.budget.max_macs = j.at("max_macs").get<long long>();
-    c.budget.final_epochs = j.at("final_epochs").get<int>();
-    c.budget.final_train_subset = j.at("final_train_subset").get<int>();
-    c.budget.final_max = j.at("final_max").get<int>();
-    c.own_copy = j.at("own_copy").get<bool>();
+    c.optimizer = field("optimizer", std::string());
+    c.seed = field("seed", std::uint64_t());
+    c.budget_name = field("budget", std::string());
+    c.budget.evaluations = field("evaluations", int());
+    c.budget.initial_design = field("initial_design", int());
+    c.budget.epochs = field("epochs", int());
+    c.budget.train_subset = field("train_subset", int());
+    c.budget.validation = field("validation", int());
+    c.budget.batch = field("batch", int());
+    c.budget.learning_rate = field("learning_rate", double());
+    c.budget.max_macs = field("max_macs", 0LL);
+    c.budget.final_epochs = field("final_epochs", int());
+    c.budget.final_train_subset = field("final_train_subset", int());
+    c.budget.final_max = field("final_max", int());
+    c.own_copy = field("own_copy", bool());
+    try {
+      CheckBudget(c.budget);
+      CheckOptimizer(c.optimizer, spec);
+    } catch (const UsageError& e) {
+      throw UsageError(where + ": " + e.what());
+    }
     return c;
   }
 };
@@ -212,8 +282,9 @@ Options ParseOptions(const BinarySpec& spec, int argc, char** argv) {
       ("verify", "rerun the run recorded in DIR and report whether every bit matches",
        cxxopts::value<std::string>())
       ("own_copy", "accept the user's own copy of the data set: checksums are not checked and "
-                   "any number of images is taken (the record says 'unverified copy')")
-      ("quiet", "no progress output")
+                   "any number of images is taken (the record says 'unverified copy')",
+       cxxopts::value<bool>()->default_value("false"))
+      ("quiet", "no progress output", cxxopts::value<bool>()->default_value("false"))
       ("h,help", "this text");
   // clang-format on
   cxxopts::ParseResult args;
@@ -230,7 +301,27 @@ Options ParseOptions(const BinarySpec& spec, int argc, char** argv) {
     std::exit(0);
   }
   if (!args.unmatched().empty()) {
-    throw UsageError("unexpected argument '" + args.unmatched()[0] + "'");
+    const std::string& a = args.unmatched()[0];
+    throw UsageError("unexpected argument '" + a + "'" +
+                     (a == "true" || a == "false" ? " (boolean flags take --name=true|false)"
+                                                  : ""));
+  }
+  for (const auto& kv : args.arguments()) {
+    if (args.count(kv.key()) > 1) throw UsageError("--" + kv.key() + " given more than once");
+  }
+  // A resumed or verified run takes every setting from its record: a flag that would change the
+  // results is refused rather than silently ignored.
+  if (args.count("resume") || args.count("verify")) {
+    for (const char* flag : {"budget", "evaluations", "initial_design", "epochs", "train_subset",
+                             "validation", "batch", "lr", "max_macs", "final_epochs",
+                             "final_train_subset", "final_max", "seed", "optimizer", "own_copy",
+                             "out"}) {
+      if (args.count(flag)) {
+        throw UsageError(std::string("--") + flag + " cannot be given with --" +
+                         (args.count("resume") ? "resume" : "verify") +
+                         ": the run's settings come from its record");
+      }
+    }
   }
 
   Options o;
@@ -244,53 +335,44 @@ Options ParseOptions(const BinarySpec& spec, int argc, char** argv) {
   }
   if (!found) throw UsageError("unknown --budget '" + o.config.budget_name + "' (" + budgets + ")");
   Budget& b = o.config.budget;
-  auto take_int = [&](const char* flag, int* field, int min) {
-    if (!args.count(flag)) return;
-    const int v = args[flag].as<int>();
-    if (v < min) {
-      throw UsageError(std::string("--") + flag + " must be at least " + std::to_string(min));
-    }
-    *field = v;
+  auto take_int = [&](const char* flag, int* field) {
+    if (args.count(flag)) *field = args[flag].as<int>();
   };
-  take_int("evaluations", &b.evaluations, 1);
-  take_int("initial_design", &b.initial_design, 1);
-  take_int("epochs", &b.epochs, 1);
-  take_int("train_subset", &b.train_subset, 0);
-  take_int("validation", &b.validation, 1);
-  take_int("batch", &b.batch, 1);
-  take_int("final_epochs", &b.final_epochs, 1);
-  take_int("final_train_subset", &b.final_train_subset, 0);
-  take_int("final_max", &b.final_max, 1);
-  if (args.count("max_macs")) {
-    b.max_macs = args["max_macs"].as<long long>();
-    if (b.max_macs < 0) throw UsageError("--max_macs must be 0 (no cap) or positive");
-  }
-  if (args.count("lr")) {
-    b.learning_rate = args["lr"].as<double>();
-    if (!(b.learning_rate > 0) || !std::isfinite(b.learning_rate)) {
-      throw UsageError("--lr must be a positive number");
-    }
-  }
+  take_int("evaluations", &b.evaluations);
+  take_int("initial_design", &b.initial_design);
+  take_int("epochs", &b.epochs);
+  take_int("train_subset", &b.train_subset);
+  take_int("validation", &b.validation);
+  take_int("batch", &b.batch);
+  take_int("final_epochs", &b.final_epochs);
+  take_int("final_train_subset", &b.final_train_subset);
+  take_int("final_max", &b.final_max);
+  if (args.count("max_macs")) b.max_macs = args["max_macs"].as<long long>();
+  if (args.count("lr")) b.learning_rate = args["lr"].as<double>();
+  CheckBudget(b);
   b.initial_design = std::min(b.initial_design, b.evaluations);
   o.config.seed = args["seed"].as<std::uint64_t>();
   o.config.optimizer = args["optimizer"].as<std::string>();
-  if (o.config.optimizer != "gp" && o.config.optimizer != "tpe" &&
-      o.config.optimizer != "evolution" && o.config.optimizer != "random") {
-    throw UsageError("unknown --optimizer '" + o.config.optimizer +
-                     "' (gp, tpe, evolution, random)");
-  }
-  o.config.own_copy = args.count("own_copy") > 0;
+  CheckOptimizer(o.config.optimizer, spec);
+  o.config.own_copy = args["own_copy"].as<bool>();
   o.threads = args["threads"].as<int>();
-  if (o.threads < 0) throw UsageError("--threads must be 0 (all cores) or positive");
-  o.data_dir = args.count("data_dir") == 0 ? WorkspacePath("data")
-                                            : UserPath(args["data_dir"].as<std::string>());
-  if (args.count("out")) o.out_dir = UserPath(args["out"].as<std::string>());
-  if (args.count("resume")) o.resume_dir = UserPath(args["resume"].as<std::string>());
-  if (args.count("verify")) o.verify_dir = UserPath(args["verify"].as<std::string>());
+  if (o.threads < 0 || o.threads > 1024) {
+    throw UsageError("--threads must be 0 (all cores) or 1 to 1024");
+  }
+  auto path_flag = [&](const char* flag) {
+    if (!args.count(flag)) return std::string();
+    const std::string path = args[flag].as<std::string>();
+    if (path.empty()) throw UsageError(std::string("--") + flag + " needs a folder");
+    return UserPath(path);
+  };
+  o.data_dir = args.count("data_dir") == 0 ? WorkspacePath("data") : path_flag("data_dir");
+  o.out_dir = path_flag("out");
+  o.resume_dir = path_flag("resume");
+  o.verify_dir = path_flag("verify");
   if (!o.resume_dir.empty() && !o.verify_dir.empty()) {
     throw UsageError("--resume and --verify exclude each other");
   }
-  o.quiet = args.count("quiet") > 0;
+  o.quiet = args["quiet"].as<bool>();
   return o;
 }
 
@@ -320,8 +402,16 @@ class SearchRun {
     started_ = Clock::now();
     start_time_ = std::time(nullptr);
     LoadData();
+    // The folder is made once the data loaded (a missing data set leaves no empty folder) and
+    // proven writable before the first candidate trains.
+    PrepareOutputFolder();
     ComputeScales();
     InitRecord();
+    if (previous && previous->at("dataset") != record_.at("dataset")) {
+      throw UsageError("the data set now loaded differs from the one " + out_dir_ +
+                       "/record.json was made with (files, checksums or splits); resume with "
+                       "the same --data_dir copy");
+    }
     optimizer_ = nas::MakeOptimizer(space_, OptimizerConfig());
 
     const Json no_candidates = Json::array();
@@ -401,6 +491,15 @@ class SearchRun {
              std::to_string(data_.test.size()) + " test");
   }
 
+  void PrepareOutputFolder() const {
+    std::error_code error;
+    std::filesystem::create_directories(out_dir_, error);
+    if (error) throw UsageError("cannot create output folder " + out_dir_ + ": " + error.message());
+    const std::string probe = out_dir_ + "/.write_test";
+    WriteFileAtomically(probe, "");
+    std::filesystem::remove(probe, error);
+  }
+
   // A seeded, stratified subset of `indices` of the given size (0 or too large: all of them).
   std::vector<std::int32_t> Subset(const std::vector<std::int32_t>& indices, int size,
                                    std::uint64_t stream) const {
@@ -430,10 +529,7 @@ class SearchRun {
     } else {
       c.kind = config_.optimizer;
     }
-    if (pareto && config_.optimizer == "tpe") {
-      throw UsageError("--optimizer tpe searches one objective; the pareto search takes gp "
-                       "(ParEGO), evolution (NSGA-II) or random");
-    }
+    CheckOptimizer(config_.optimizer, spec_);
     return c;
   }
 
@@ -698,7 +794,7 @@ class SearchRun {
     if (candidates_.empty()) return "";
     int best = -1;
     for (const auto& c : candidates_) {
-      if (c.failed) continue;
+      if (c.failed || c.objectives.empty()) continue;
       if (best < 0 || c.objectives[0] < candidates_[best].objectives[0]) best = c.order;
     }
     if (best < 0) return "| best: none yet ";
@@ -868,7 +964,8 @@ class SearchRun {
           << "," << Format(c.accuracy, 6) << "," << Format(c.latency_ns, 3) << ","
           << Format(c.energy_pj, 3) << "," << Format(c.record.at("area_um2").get<double>(), 1)
           << "," << c.record.at("macs").get<long long>() << ","
-          << c.record.at("params").get<long long>() << "," << Format(c.objectives[0], 9) << "\n";
+          << c.record.at("params").get<long long>() << ","
+          << (c.objectives.empty() ? "" : Format(c.objectives[0], 9)) << "\n";
     }
     return csv.str();
   }
@@ -922,12 +1019,23 @@ Json ReadRecord(const std::string& dir) {
     throw UsageError("no run record at " + path);
   }
   Json record;
+  // A record nests 6 levels deep; anything far deeper is refused while parsing, before code
+  // that walks it recursively could overflow the stack.
+  constexpr int kMaxDepth = 64;
+  auto depth_limit = [&](int depth, Json::parse_event_t, Json&) {
+    if (depth > kMaxDepth) {
+      throw UsageError(path + " nests deeper than " + std::to_string(kMaxDepth) +
+                       " levels: not a run record");
+    }
+    return true;
+  };
   try {
-    record = Json::parse(text);
-  } catch (const std::exception& e) {
+    record = Json::parse(text, depth_limit);
+  } catch (const Json::exception& e) {
     throw UsageError(path + " is not valid JSON: " + e.what());
   }
-  if (!record.is_object() || record.value("format", "") != kRecordFormat) {
+  if (!record.is_object() || !record.contains("format") || !record["format"].is_string() ||
+      record["format"].get<std::string>() != kRecordFormat) {
     throw UsageError(path + " is not an imcnas run record (" + kRecordFormat + ")");
   }
   return record;
@@ -935,11 +1043,13 @@ Json ReadRecord(const std::string& dir) {
 
 int Verify(const BinarySpec& spec, Options options) {
   const Json recorded = ReadRecord(options.verify_dir);
-  if (!recorded.value("complete", false)) {
+  const Json& complete = recorded.value("complete", Json());
+  if (!complete.is_boolean() || !complete.get<bool>()) {
     throw UsageError("the run in " + options.verify_dir +
                      " is not complete; finish it with --resume first");
   }
-  options.config = RunConfig::FromJson(recorded.at("configuration"), spec);
+  options.config = RunConfig::FromJson(recorded.value("configuration", Json()), spec,
+                                       options.verify_dir + "/record.json");
   char tmp[] = "/tmp/imcnas-verify-XXXXXX";
   if (!mkdtemp(tmp)) throw std::runtime_error("cannot create a temporary folder");
   SearchRun run(spec, options);
@@ -985,26 +1095,48 @@ int RunSearchBinary(const BinarySpec& spec, int argc, char** argv) {
   try {
     Options options = ParseOptions(spec, argc, argv);
     if (options.threads > 0) omp_set_num_threads(options.threads);
-    if (!options.verify_dir.empty()) return Verify(spec, options);
+    if (!options.verify_dir.empty()) {
+      try {
+        return Verify(spec, options);
+      } catch (const Json::exception& e) {
+        throw UsageError(options.verify_dir + "/record.json is damaged: " + e.what());
+      }
+    }
 
     std::optional<Json> previous;
     std::string out_dir;
     if (!options.resume_dir.empty()) {
       previous = ReadRecord(options.resume_dir);
-      options.config = RunConfig::FromJson(previous->at("configuration"), spec);
+      options.config = RunConfig::FromJson(previous->value("configuration", Json()), spec,
+                                           options.resume_dir + "/record.json");
+      for (const char* key : {"candidates", "dataset"}) {
+        if (!previous->contains(key)) {
+          throw UsageError(options.resume_dir + "/record.json has no \"" + key + "\"");
+        }
+      }
       out_dir = options.resume_dir;
     } else {
       out_dir = options.out_dir.empty() ? DefaultOutDir(spec, options.config.seed) : options.out_dir;
-      if (std::filesystem::exists(out_dir + "/record.json")) {
+      std::error_code error;
+      if (std::filesystem::exists(out_dir + "/record.json", error)) {
         throw UsageError(out_dir + " already holds a run; use --resume " + out_dir +
                          " or another --out");
       }
+      if (std::filesystem::exists(out_dir, error) &&
+          (!std::filesystem::is_directory(out_dir, error) ||
+           !std::filesystem::is_empty(out_dir, error))) {
+        throw UsageError("--out " + out_dir + " exists and is not an empty folder");
+      }
     }
-    std::error_code error;
-    std::filesystem::create_directories(out_dir, error);
-    if (error) throw UsageError("cannot create output folder " + out_dir + ": " + error.message());
     SearchRun run(spec, options);
-    const std::string id = run.Run(out_dir, previous ? &*previous : nullptr);
+    std::string id;
+    try {
+      id = run.Run(out_dir, previous ? &*previous : nullptr);
+    } catch (const Json::exception& e) {
+      // Reading a damaged record's candidates; a run without one has no JSON to misread.
+      if (!previous) throw;
+      throw UsageError(options.resume_dir + "/record.json is damaged: " + e.what());
+    }
     std::cout << "run id " << id << "  (" << out_dir << "/record.json)" << std::endl;
     return 0;
   } catch (const UsageError& e) {

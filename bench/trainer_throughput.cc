@@ -82,6 +82,22 @@ std::string UserPath(const std::string& path) {
   return path;
 }
 
+// A whole decimal integer in [min, max]; "1e3", "5x" or "abc" are errors, not 1, 5 or a crash.
+int IntFlag(const std::string& flag, const std::string& text, int min, int max) {
+  std::size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || v < min || v > max) {
+    throw std::invalid_argument(flag + " must be a whole number from " + std::to_string(min) +
+                                " to " + std::to_string(max) + ", got '" + text + "'");
+  }
+  return static_cast<int>(v);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -102,15 +118,11 @@ int main(int argc, char** argv) {
       if (a == "--arch" || a.rfind("--arch=", 0) == 0) {
         arch_files.push_back(UserPath(value("--arch")));
       } else if (a == "--threads" || a.rfind("--threads=", 0) == 0) {
-        const int threads = std::stoi(value("--threads"));
-        if (threads < 1) throw std::invalid_argument("--threads must be at least 1");
-        omp_set_num_threads(threads);
+        omp_set_num_threads(IntFlag("--threads", value("--threads"), 1, 1024));
       } else if (a == "--iterations" || a.rfind("--iterations=", 0) == 0) {
-        iterations = std::stoi(value("--iterations"));
-        if (iterations < 1) throw std::invalid_argument("--iterations must be at least 1");
+        iterations = IntFlag("--iterations", value("--iterations"), 1, 1000000);
       } else if (a == "--batch" || a.rfind("--batch=", 0) == 0) {
-        batch = std::stoi(value("--batch"));
-        if (batch < 2) throw std::invalid_argument("--batch must be at least 2");
+        batch = IntFlag("--batch", value("--batch"), 2, 65536);
       } else {
         rest.push_back(argv[i]);
       }

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -211,6 +212,46 @@ TEST(SearchSmokeTest, KilledRunResumesToTheUninterruptedRecord) {
                                               "--threads", "1", "--quiet"});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_EQ(ReadAll(killed + "/record.json"), ReadAll(reference + "/record.json"));
+
+  // A record whose only candidate could not be priced (it has no objectives) resumes to a
+  // complete run; writing its CSV row used to read the missing objective and crash.
+  const std::string unpriced = TempDir() + "/resume_unpriceable";
+  fs::create_directories(unpriced);
+  nlohmann::ordered_json record =
+      nlohmann::ordered_json::parse(ReadAll(reference + "/record.json"));
+  record["configuration"]["evaluations"] = 1;
+  nlohmann::ordered_json first = record["candidates"][0];
+  first["status"] = "unpriceable";
+  first["objectives"] = nlohmann::ordered_json::array();
+  record["candidates"] = nlohmann::ordered_json::array({first});
+  record["pareto_front"] = nlohmann::ordered_json::array();
+  record["final"] = nlohmann::ordered_json::array();
+  record["complete"] = false;
+  std::ofstream(unpriced + "/record.json") << record.dump(2);
+  const Result replayed = RunBinary("mnist_energy", {"--resume", unpriced, "--data_dir",
+                                                     DataDir(), "--quiet"});
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.output;
+  const std::string csv = ReadAll(unpriced + "/evaluations.csv");
+  EXPECT_NE(csv.find(",unpriceable,"), std::string::npos) << csv;
+  EXPECT_EQ(csv.back(), '\n');
+  EXPECT_EQ(csv[csv.size() - 2], ',') << "the objective of an unpriced candidate is empty: " << csv;
+
+  // Flags that would change a resumed run are refused, not silently ignored.
+  const Result conflicting = RunBinary("mnist_energy", {"--resume", killed, "--seed", "8"});
+  EXPECT_EQ(conflicting.exit_code, 2);
+  EXPECT_NE(conflicting.output.find("--seed cannot be given with --resume"), std::string::npos)
+      << conflicting.output;
+
+  // A record made with other data is refused (an --own_copy record has no checksums, so here
+  // the image counts differ).
+  const std::string other_data = TempDir() + "/other_data";
+  fs::create_directories(other_data + "/mnist");
+  WriteIdxSet(other_data + "/mnist", "train", 700, 3);
+  WriteIdxSet(other_data + "/mnist", "t10k", 100, 2);
+  const Result other = RunBinary("mnist_energy", {"--resume", killed, "--data_dir", other_data,
+                                                  "--quiet"});
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.output.find("data set now loaded differs"), std::string::npos) << other.output;
 }
 
 TEST(SearchSmokeTest, AccuracyAndParetoFamiliesComplete) {
@@ -232,7 +273,8 @@ TEST(SearchSmokeTest, OtherOptimizersRun) {
   for (const char* optimizer : {"random", "tpe", "evolution"}) {
     const std::string out = TempDir() + "/optimizer_" + optimizer;
     std::vector<std::string> args = Tiny(out, 2);
-    args.insert(args.end(), {"--optimizer", optimizer, "--quiet", "--evaluations", "2"});
+    *(std::find(args.begin(), args.end(), "--evaluations") + 1) = "2";
+    args.insert(args.end(), {"--optimizer", optimizer, "--quiet"});
     const Result r = RunBinary("mnist_latency", args);
     ASSERT_EQ(r.exit_code, 0) << optimizer << ": " << r.output;
     EXPECT_EQ(Record(out)["configuration"]["optimizer"], optimizer);
@@ -260,6 +302,35 @@ TEST(SearchSmokeTest, BadInputFailsClearly) {
   const Result resume = RunBinary("mnist_latency", {"--resume", TempDir() + "/no_run_here"});
   EXPECT_EQ(resume.exit_code, 2);
   EXPECT_NE(resume.output.find("no run record"), std::string::npos) << resume.output;
+
+  const Result empty = RunBinary("mnist_latency", {"--resume", ""});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.output.find("--resume needs a folder"), std::string::npos) << empty.output;
+
+  const Result batch = RunBinary("mnist_latency", {"--batch", "1"});
+  EXPECT_EQ(batch.exit_code, 2);
+  EXPECT_NE(batch.output.find("--batch must be at least 2"), std::string::npos) << batch.output;
+
+  const Result twice = RunBinary("mnist_latency", {"--evaluations", "3", "--evaluations", "4"});
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_NE(twice.output.find("given more than once"), std::string::npos) << twice.output;
+
+  const std::string occupied = TempDir() + "/occupied";
+  fs::create_directories(occupied);
+  std::ofstream(occupied + "/notes.txt") << "mine";
+  const Result full = RunBinary("mnist_latency", {"--data_dir", DataDir(), "--own_copy", "--out",
+                                                  occupied, "--quiet"});
+  EXPECT_EQ(full.exit_code, 2);
+  EXPECT_NE(full.output.find("not an empty folder"), std::string::npos) << full.output;
+
+  // Deep nesting in a record is refused while parsing (walking it overflowed the stack).
+  const std::string deep = TempDir() + "/deep_record";
+  fs::create_directories(deep);
+  std::ofstream(deep + "/record.json")
+      << "{\"format\": 1, \"x\": " << std::string(100000, '[') << std::string(100000, ']') << "}";
+  const Result nested = RunBinary("mnist_latency", {"--resume", deep});
+  EXPECT_EQ(nested.exit_code, 2);
+  EXPECT_NE(nested.output.find("nests deeper than"), std::string::npos) << nested.output;
 
   const Result help = RunBinary("cifar10_latency", {"--help"});
   EXPECT_EQ(help.exit_code, 0);
