@@ -55,7 +55,10 @@ void CheckSize(std::size_t size, const std::string& name, std::uint64_t expected
   if (size == expected) return;
   const char* what = size < expected ? "truncated" : "trailing bytes";
   throw DatasetError(name + ": " + what + ": header says " + header_says + ", so " +
-                     std::to_string(expected) + " bytes, but the file has " + std::to_string(size));
+                     std::to_string(expected) + " bytes, but the file has " + std::to_string(size) +
+                     (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0
+                          ? " (decompressed)"
+                          : ""));
 }
 
 }  // namespace

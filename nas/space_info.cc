@@ -35,7 +35,7 @@ imcnas::arch::Shape ParseShape(const std::string& text) {
     }
     v.push_back(std::stoi(part));
   }
-  if (v.size() != 3) {
+  if (v.size() != 3 || text.back() == ',') {
     throw std::invalid_argument("--input: expected H,W,C positive integers, got '" + text + "'");
   }
   return {v[0], v[1], v[2]};
@@ -59,11 +59,17 @@ int main(int argc, char** argv) {
       throw std::invalid_argument("unexpected argument '" + args.unmatched().front() + "'");
     }
     const imcnas::nas::SearchSpace space = imcnas::nas::SearchSpace::Paper();
+    // Checked whether or not --index is given.
+    const imcnas::arch::Shape input = ParseShape(args["input"].as<std::string>());
+    const int classes = args["classes"].as<int>();
     std::string json;
     if (args.count("index")) {
       const std::uint64_t index = ParseIndex(args["index"].as<std::string>());
-      json = imcnas::arch::ToJson(space.ToArchitecture(
-          index, ParseShape(args["input"].as<std::string>()), args["classes"].as<int>()));
+      json = imcnas::arch::ToJson(space.ToArchitecture(index, input, classes));
+      // Printed only if the project's own parser accepts it (its size limits included).
+      imcnas::arch::ParseArchitecture(json);
+    } else {
+      imcnas::arch::ParseArchitecture(imcnas::arch::ToJson(space.ToArchitecture(0, input, classes)));
     }
     std::cout << "search space: depth " << space.options().min_depth << ".."
               << space.options().max_depth << ", " << space.choices_per_block()

@@ -87,12 +87,18 @@ std::vector<std::uint8_t> Gunzip(const std::vector<std::uint8_t>& in, const std:
     z.next_out = chunk;
     z.avail_out = sizeof(chunk);
     const int rc = inflate(&z, Z_NO_FLUSH);
-    out.insert(out.end(), chunk, chunk + (sizeof(chunk) - z.avail_out));
-    if (out.size() > kMaxFileBytes) {
+    const std::size_t produced = sizeof(chunk) - z.avail_out;
+    if (out.size() + produced > kMaxFileBytes) {
       inflateEnd(&z);
       throw DatasetError(path + ": decompresses to more than " + std::to_string(kMaxFileBytes) +
                          " bytes");
     }
+    // Growth capped at the limit: a small file that inflates without end (a "gzip bomb")
+    // costs at most kMaxFileBytes of memory, not the next power of two above it.
+    if (out.size() + produced > out.capacity()) {
+      out.reserve(std::min(std::max(2 * out.capacity(), out.size() + produced), kMaxFileBytes));
+    }
+    out.insert(out.end(), chunk, chunk + produced);
     if (rc == Z_STREAM_END) {
       if (z.avail_in == 0) break;
       if (inflateReset(&z) != Z_OK) break;  // another gzip member follows
