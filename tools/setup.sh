@@ -214,21 +214,32 @@ fetch_archive() {
   rm -rf "$tmp"
 }
 
-# import_dir SRC DEST FILE...: copies a local copy (only the files that differ).
+# import_dir SRC DEST FILE:BYTES...: copies a local copy (only the files that differ). Every
+# source file is checked (present, expected size) and every copy made before any file in DEST
+# is replaced, so a bad source or a failed copy leaves the working copy as it was.
 import_dir() {
   local src="$1" dest="$2"; shift 2
   [ -d "$src" ] || die "'$src' is not a folder"
-  local f
-  for f in "$@"; do
+  local spec f size
+  for spec in "$@"; do
+    f="${spec%%:*}" size="${spec##*:}"
     [ -f "$src/$f" ] || die "'$src' lacks $f"
+    [ "$(stat -c %s "$src/$f")" -eq "$size" ] ||
+      die "$src/$f is $(stat -c %s "$src/$f") bytes, not $size: not a copy of this data set (nothing was imported)"
   done
   mkdir -p "$dest"
-  for f in "$@"; do
+  local changed=()
+  for spec in "$@"; do
+    f="${spec%%:*}"
     if [ ! -f "$dest/$f" ] || ! cmp -s "$src/$f" "$dest/$f"; then
-      cp "$src/$f" "$dest/$f.tmp" && mv "$dest/$f.tmp" "$dest/$f"
+      cp "$src/$f" "$dest/$f.tmp" || { rm -f "$dest"/*.tmp; die "copying $src/$f failed (nothing was imported)"; }
+      changed+=("$f")
     fi
   done
-  [ -f "$src/batches.meta.txt" ] && cp "$src/batches.meta.txt" "$dest/"
+  for f in "${changed[@]}"; do
+    mv "$dest/$f.tmp" "$dest/$f" || die "cannot move $dest/$f.tmp into place"
+  done
+  if [ -f "$src/batches.meta.txt" ]; then cp "$src/batches.meta.txt" "$dest/"; fi
   echo "imported from $(cd "$src" && pwd)" > "$dest/SOURCE"
 }
 
@@ -243,7 +254,8 @@ case "$cifar10" in
         c32a1d4ab5d03f1284b67883e8d87530 "$cifar10_dir" cifar-10-batches-bin "${cifar10_files[@]}" \
         || die "CIFAR-10 download failed; import a local copy instead: tools/setup.sh --cifar10 DIR"
     fi ;;
-  *) import_dir "$cifar10" "$cifar10_dir" "${cifar10_files[@]}"; say "CIFAR-10: imported from $cifar10" ;;
+  *) import_dir "$cifar10" "$cifar10_dir" "${cifar10_files[@]/%/:30730000}"
+     say "CIFAR-10: imported from $cifar10" ;;
 esac
 if [ -f "$cifar10_dir/test_batch.bin" ]; then
   for f in "${cifar10_files[@]}"; do
@@ -274,7 +286,8 @@ case "$cifar100" in
         03b5dce01913d631647c71ecec9e9cb8 "$cifar100_dir" cifar-100-binary "${cifar100_files[@]}" \
         || die "CIFAR-100 download failed; import a local copy instead: tools/setup.sh --cifar100 DIR"
     fi ;;
-  *) import_dir "$cifar100" "$cifar100_dir" "${cifar100_files[@]}"; say "CIFAR-100: imported from $cifar100" ;;
+  *) import_dir "$cifar100" "$cifar100_dir" train.bin:153700000 test.bin:30740000
+     say "CIFAR-100: imported from $cifar100" ;;
 esac
 if [ -f "$cifar100_dir/test.bin" ] && [ -f "$cifar100_dir/train.bin" ]; then
   if grep -qs "^official archive" "$cifar100_dir/SOURCE"; then
