@@ -58,8 +58,10 @@ int InspectCifar10Batch(const std::string& path) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto bytes = imcnas::datasets::internal::ReadFileBytes(path);
   std::printf("file        %s\n", path.c_str());
-  std::printf("sha256      %s\n",
-              imcnas::datasets::internal::Sha256Hex(bytes.data(), bytes.size()).c_str());
+  const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
+  std::printf("sha256      %s%s\n",
+              imcnas::datasets::internal::Sha256Hex(bytes.data(), bytes.size()).c_str(),
+              gz ? "  (of the decompressed bytes, as the registry's sums)" : "");
   std::printf("records     %zu (%dx%dx%d), read in %.3f s\n", set.size(), set.height, set.width,
               set.channels, seconds);
   std::printf("first labels");
@@ -123,6 +125,12 @@ int Run(int argc, char** argv) {
     std::cerr << "inspect: unexpected argument '" << flags.unmatched().front()
               << "' (flags take the form --name value)\n";
     return 2;
+  }
+  for (const auto& kv : flags.arguments()) {
+    if (flags.count(kv.key()) > 1) {
+      std::cerr << "inspect: --" << kv.key() << " given more than once\n";
+      return 2;
+    }
   }
   if (flags.count("cifar10_batch") != 0) {
     if (flags.count("dataset") != 0 || flags.count("data_dir") != 0) {

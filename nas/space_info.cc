@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
     if (!args.unmatched().empty()) {
       throw std::invalid_argument("unexpected argument '" + args.unmatched().front() + "'");
     }
+    for (const auto& kv : args.arguments()) {
+      if (args.count(kv.key()) > 1) throw std::invalid_argument("--" + kv.key() + " given more than once");
+    }
     const imcnas::nas::SearchSpace space = imcnas::nas::SearchSpace::Paper();
     // Checked whether or not --index is given.
     const imcnas::arch::Shape input = ParseShape(args["input"].as<std::string>());

@@ -141,6 +141,12 @@ int Run(int argc, char** argv) {
               << "' (flags take the form --name value)\n";
     return 2;
   }
+  for (const auto& kv : flags.arguments()) {
+    if (flags.count(kv.key()) > 1) {
+      std::cerr << "train: --" << kv.key() << " given more than once\n";
+      return 2;
+    }
+  }
   if (!flags.count("arch") || !flags.count("dataset")) {
     std::cerr << "train: --arch and --dataset are required (data sets: " << KnownList() << ")\n";
     return 2;

@@ -18,7 +18,7 @@ grep -qF '[["RES", 128], ["RES", 128], ["RES", 128], ["RES", 128], ["RES", 128],
 for bad in "--index 648232974" "--index -1" "--index abc" "--index 99999999999999999999999" \
             "--index 3 --input 32,32" "--index 3 --classes 0" "--nonsense" \
             "--index 19 --input 5000,5000,3" "--index 19 --classes 2000000" "--classes -3" \
-            "--input garbage" "--input 32,32,3,"; do
+            "--input garbage" "--input 32,32,3," "--index 3 --index 4"; do
   err=$("$tool" $bad 2>&1 >/dev/null)
   status=$?
   [ "$status" -ne 0 ] || fail "'$bad' exited 0"

@@ -30,6 +30,7 @@ expect_error "threads" "${common[@]}" --threads 5000
 expect_error "is a directory" --arch "$nodata" --dataset mnist
 expect_error "unexpected argument" "${common[@]}" stray
 expect_error "epochs" "${common[@]}" --epochs 0
+expect_error "given more than once" "${common[@]}" --epochs 2 --epochs 3
 expect_error "data directory not found" "${common[@]}" --json "$nodata/out.json"
 [ ! -e "$nodata/out.json" ] || fail "the --json check left a file behind"
 echo "PASS"
