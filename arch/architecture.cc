@@ -2,13 +2,13 @@
 
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <sstream>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "arch/graph.h"
+#include "arch/json_limits.h"
 
 namespace imcnas::arch {
 namespace {
@@ -105,30 +105,16 @@ const char* BlockKindName(BlockKind kind) {
   return "?";
 }
 
-// A valid architecture nests 4 levels deep ({"blocks": [["VGG", 64]]}, layer objects); deeper
-// input is rejected while parsing, so nothing later (messages included) recurses without bound.
+// A valid architecture nests 3 levels deep ({"blocks": [["VGG", 64]]}); deeper input is refused
+// before it is parsed, so nothing later (messages included) recurses without bound.
 constexpr int kMaxJsonDepth = 16;
 
 Architecture ParseArchitecture(std::string_view json_text) {
   json root;
-  // Keys already seen in each enclosing object: a repeated key is an error, not "last one wins".
-  std::vector<std::set<std::string>> keys;
-  auto check = [&keys](int depth, json::parse_event_t event, json& parsed) {
-    if (depth > kMaxJsonDepth) {
-      Fail("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-    }
-    if (event == json::parse_event_t::object_start) {
-      keys.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      keys.pop_back();
-    } else if (event == json::parse_event_t::key) {
-      const std::string& key = parsed.get_ref<const std::string&>();
-      if (!keys.back().insert(key).second) Fail("duplicate key \"" + key + "\"");
-    }
-    return true;
-  };
+  const std::string problem = JsonShapeProblem(json_text, kMaxJsonDepth, true);
+  if (!problem.empty()) Fail(problem);
   try {
-    root = json::parse(json_text.begin(), json_text.end(), check);
+    root = json::parse(json_text.begin(), json_text.end());
   } catch (const json::parse_error& e) {
     Fail(std::string("architecture is not valid JSON: ") + e.what());
   }

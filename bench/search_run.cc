@@ -22,6 +22,7 @@
 #include <cxxopts.hpp>
 
 #include "arch/architecture.h"
+#include "arch/json_limits.h"
 #include "buildinfo/build_info.h"
 #include "bench/pareto_plot.h"
 #include "bench/record_io.h"
@@ -397,7 +398,10 @@ class SearchRun {
         space_(nas::SearchSpace::Paper()) {}
 
   // Runs to the end (replaying `previous` candidates and finals first); returns the run id.
-  std::string Run(const std::string& out_dir, const Json* previous) {
+  // `recorded_dataset`: the data set block of the record being resumed or verified; the data
+  // loaded now must match it.
+  std::string Run(const std::string& out_dir, const Json* previous,
+                  const Json* recorded_dataset) {
     out_dir_ = out_dir;
     started_ = Clock::now();
     start_time_ = std::time(nullptr);
@@ -407,10 +411,9 @@ class SearchRun {
     PrepareOutputFolder();
     ComputeScales();
     InitRecord();
-    if (previous && previous->at("dataset") != record_.at("dataset")) {
-      throw UsageError("the data set now loaded differs from the one " + out_dir_ +
-                       "/record.json was made with (files, checksums or splits); resume with "
-                       "the same --data_dir copy");
+    if (recorded_dataset && *recorded_dataset != record_.at("dataset")) {
+      throw UsageError("the data set now loaded differs from the one the record was made with "
+                       "(files, checksums or splits); use the same --data_dir copy");
     }
     optimizer_ = nas::MakeOptimizer(space_, OptimizerConfig());
 
@@ -1019,18 +1022,12 @@ Json ReadRecord(const std::string& dir) {
     throw UsageError("no run record at " + path);
   }
   Json record;
-  // A record nests 6 levels deep; anything far deeper is refused while parsing, before code
-  // that walks it recursively could overflow the stack.
-  constexpr int kMaxDepth = 64;
-  auto depth_limit = [&](int depth, Json::parse_event_t, Json&) {
-    if (depth > kMaxDepth) {
-      throw UsageError(path + " nests deeper than " + std::to_string(kMaxDepth) +
-                       " levels: not a run record");
-    }
-    return true;
-  };
+  // A record nests 6 levels deep; anything far deeper is refused before parsing, so nothing
+  // that walks it recursively can overflow the stack.
+  const std::string problem = arch::JsonShapeProblem(text, 64, false);
+  if (!problem.empty()) throw UsageError(path + ": " + problem + ": not a run record");
   try {
-    record = Json::parse(text, depth_limit);
+    record = Json::parse(text);
   } catch (const Json::exception& e) {
     throw UsageError(path + " is not valid JSON: " + e.what());
   }
@@ -1048,12 +1045,16 @@ int Verify(const BinarySpec& spec, Options options) {
     throw UsageError("the run in " + options.verify_dir +
                      " is not complete; finish it with --resume first");
   }
-  options.config = RunConfig::FromJson(recorded.value("configuration", Json()), spec,
-                                       options.verify_dir + "/record.json");
+  const std::string where = options.verify_dir + "/record.json";
+  options.config = RunConfig::FromJson(recorded.value("configuration", Json()), spec, where);
+  for (const char* key : {"candidates", "dataset", "build"}) {
+    if (!recorded.contains(key)) throw UsageError(where + " has no \"" + key + "\"");
+  }
+  if (!recorded["candidates"].is_array()) throw UsageError(where + ": candidates is not a list");
   char tmp[] = "/tmp/imcnas-verify-XXXXXX";
   if (!mkdtemp(tmp)) throw std::runtime_error("cannot create a temporary folder");
   SearchRun run(spec, options);
-  run.Run(tmp, nullptr);
+  run.Run(tmp, nullptr, &recorded.at("dataset"));
   const std::string original = ReadFile(options.verify_dir + "/record.json");
   const std::string again = ReadFile(std::string(tmp) + "/record.json");
   if (original == again) {
@@ -1076,16 +1077,16 @@ int Verify(const BinarySpec& spec, Options options) {
     std::filesystem::remove_all(tmp);
     return 0;
   }
-  std::string where = "outside the candidates";
+  std::string difference = "outside the candidates";
   const auto& a = recorded.at("candidates");
   const auto& b = redone.at("candidates");
   for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
     if (a[i] != b[i]) {
-      where = "first at candidate " + std::to_string(i);
+      difference = "first at candidate " + std::to_string(i);
       break;
     }
   }
-  std::cout << "verify: DIFFERENT (" << where << "); the rerun is in " << tmp << std::endl;
+  std::cout << "verify: DIFFERENT (" << difference << "); the rerun is in " << tmp << std::endl;
   return 1;
 }
 
@@ -1095,13 +1096,7 @@ int RunSearchBinary(const BinarySpec& spec, int argc, char** argv) {
   try {
     Options options = ParseOptions(spec, argc, argv);
     if (options.threads > 0) omp_set_num_threads(options.threads);
-    if (!options.verify_dir.empty()) {
-      try {
-        return Verify(spec, options);
-      } catch (const Json::exception& e) {
-        throw UsageError(options.verify_dir + "/record.json is damaged: " + e.what());
-      }
-    }
+    if (!options.verify_dir.empty()) return Verify(spec, options);
 
     std::optional<Json> previous;
     std::string out_dir;
@@ -1131,11 +1126,14 @@ int RunSearchBinary(const BinarySpec& spec, int argc, char** argv) {
     SearchRun run(spec, options);
     std::string id;
     try {
-      id = run.Run(out_dir, previous ? &*previous : nullptr);
+      id = run.Run(out_dir, previous ? &*previous : nullptr,
+                   previous ? &previous->at("dataset") : nullptr);
     } catch (const Json::exception& e) {
-      // Reading a damaged record's candidates; a run without one has no JSON to misread.
+      // Replaying reads the recorded candidates and finals field by field: a field missing or
+      // of the wrong type means a damaged record (a run without one reads no JSON).
       if (!previous) throw;
-      throw UsageError(options.resume_dir + "/record.json is damaged: " + e.what());
+      throw UsageError(options.resume_dir + "/record.json could not be replayed (damaged?): " +
+                       e.what());
     }
     std::cout << "run id " << id << "  (" << out_dir << "/record.json)" << std::endl;
     return 0;

@@ -90,10 +90,8 @@ int Run(int argc, char** argv) {
                         cxxopts::value<std::string>())(
       "data_dir", "data directory holding <name>/ folders, e.g. data",
       cxxopts::value<std::string>())(
-      "verify_checksums",
-      "check sha256 of the files (--verify_checksums false: a copy of your own)",
-      // No implicit value: "--verify_checksums false" then reads "false" as the value.
-      cxxopts::value<bool>()->default_value("true")->no_implicit_value())(
+      "verify_checksums", "check sha256 of the files (--verify_checksums=false: a copy of your own)",
+      cxxopts::value<bool>()->default_value("true")->implicit_value("true"))(
       "validation_size",
       "validation images held out of the training set (default: the "
       "registry's)",
@@ -122,8 +120,9 @@ int Run(int argc, char** argv) {
     }
   }
   if (!flags.unmatched().empty()) {
-    std::cerr << "inspect: unexpected argument '" << flags.unmatched().front()
-              << "' (flags take the form --name value)\n";
+    const std::string& a = flags.unmatched().front();
+    std::cerr << "inspect: unexpected argument '" << a << "' (flags take the form --name value"
+              << (a == "true" || a == "false" ? "; boolean flags --name=true|false" : "") << ")\n";
     return 2;
   }
   for (const auto& kv : flags.arguments()) {

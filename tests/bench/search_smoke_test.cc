@@ -252,6 +252,12 @@ TEST(SearchSmokeTest, KilledRunResumesToTheUninterruptedRecord) {
                                                   "--quiet"});
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.output.find("data set now loaded differs"), std::string::npos) << other.output;
+  // --verify too, before it reruns anything.
+  const Result other_verify = RunBinary("mnist_energy", {"--verify", reference, "--data_dir",
+                                                         other_data, "--quiet"});
+  EXPECT_EQ(other_verify.exit_code, 2);
+  EXPECT_NE(other_verify.output.find("data set now loaded differs"), std::string::npos)
+      << other_verify.output;
 }
 
 TEST(SearchSmokeTest, AccuracyAndParetoFamiliesComplete) {
@@ -330,7 +336,7 @@ TEST(SearchSmokeTest, BadInputFailsClearly) {
       << "{\"format\": 1, \"x\": " << std::string(100000, '[') << std::string(100000, ']') << "}";
   const Result nested = RunBinary("mnist_latency", {"--resume", deep});
   EXPECT_EQ(nested.exit_code, 2);
-  EXPECT_NE(nested.output.find("nests deeper than"), std::string::npos) << nested.output;
+  EXPECT_NE(nested.output.find("nested deeper than"), std::string::npos) << nested.output;
 
   const Result help = RunBinary("cifar10_latency", {"--help"});
   EXPECT_EQ(help.exit_code, 0);
