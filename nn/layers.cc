@@ -463,7 +463,9 @@ void Relu<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& ou
   const T* xd = x.data();
   T* yd = output.data();
 #pragma omp parallel for schedule(static)
-  for (long long i = 0; i < size; ++i) yd[i] = xd[i] > T(0) ? xd[i] : T(0);
+  // NaN passes through, as in PyTorch (a ReLU that zeroed it would hide a diverged run from
+  // the loss check); finite values are unchanged bit for bit.
+  for (long long i = 0; i < size; ++i) yd[i] = xd[i] > T(0) || xd[i] != xd[i] ? xd[i] : T(0);
 }
 
 template <typename T>
@@ -477,7 +479,8 @@ void Relu<T>::Backward(const std::vector<const Tensor<T>*>&, const Tensor<T>& ou
   const T* dy = output_grad.data();
   T* d = dx->data();
 #pragma omp parallel for schedule(static)
-  for (long long i = 0; i < size; ++i) d[i] = y[i] > T(0) ? dy[i] : T(0);
+  // PyTorch zeroes the gradient where the output is <= 0 (a NaN output passes it on).
+  for (long long i = 0; i < size; ++i) d[i] = y[i] <= T(0) ? T(0) : dy[i];
 }
 
 // ---------------------------------------------------------------------------------------------

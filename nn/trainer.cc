@@ -62,6 +62,24 @@ std::uint64_t Fingerprint(Network<float>& net) {
   return h;
 }
 
+// Whether every weight and BN statistic is finite. The loss check alone can miss a NaN: a NaN
+// weight can leave the loss finite for a while, and nothing checks after the last step.
+bool AllFinite(Network<float>& net) {
+  auto finite = [](const Vector<float>& v) {
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (!std::isfinite(v.data()[i])) return false;
+    }
+    return true;
+  };
+  for (auto& p : net.Parameters()) {
+    if (!finite(*p.value)) return false;
+  }
+  for (auto* b : net.Buffers()) {
+    if (!finite(*b)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 const char* TrainStatusName(TrainStatus status) {
@@ -83,6 +101,10 @@ void ValidateConfig(const TrainConfig& c) {
   }
   if (!(c.warmup_epochs >= 0 && c.warmup_epochs < c.epochs)) {
     Bad("warm-up epochs must be in [0, epochs)");
+  }
+  // Only the cosine schedule has a warm-up; a record must not claim one that never happened.
+  if (c.warmup_epochs > 0 && c.schedule != "cosine") {
+    Bad("warm-up epochs apply to the cosine schedule only");
   }
   if (c.step_epochs < 1) Bad("step epochs must be at least 1");
   if (!(c.step_gamma > 0)) Bad("step gamma must be positive");
@@ -181,6 +203,11 @@ TrainResult TrainAndEvaluate(const arch::Architecture& arch, const datasets::Ima
     const double seconds = Seconds(epoch_start);
     train_seconds += seconds;
     train_images += seen;
+    if (result.status == TrainStatus::kOk && !AllFinite(net)) {
+      result.status = TrainStatus::kDiverged;
+      result.status_message = "a weight or BN statistic is not finite after epoch " +
+                              std::to_string(epoch + 1);
+    }
     if (result.status != TrainStatus::kOk) break;
     EpochStats stats;
     stats.epoch = epoch + 1;

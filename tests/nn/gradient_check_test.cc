@@ -2,6 +2,7 @@
 // networks built from architecture files (VGG, MVGG and RES blocks with the head; an explicit
 // layer list with a strided convolution and a flattening fc).
 #include <cmath>
+#include <limits>
 #include <functional>
 #include <random>
 #include <string>
@@ -146,6 +147,31 @@ TEST(GradientCheck, Relu) {
   std::mt19937_64 g(15);
   Relu<D> relu;
   CheckLayer(relu, {Random(2, 3, 3, 3, g)}, true);
+}
+
+// NaN passes through a ReLU and its gradient, as in PyTorch, so a diverging run shows in the
+// loss instead of being zeroed away.
+TEST(GradientCheck, ReluPassesNaN) {
+  Relu<D> relu;
+  Tensor<D> x;
+  EnsureShape(x, 1, 1, 1, 3);
+  x.data()[0] = std::numeric_limits<D>::quiet_NaN();
+  x.data()[1] = -1.0;
+  x.data()[2] = 2.0;
+  Tensor<D> y;
+  EnsureShape(y, 1, 1, 1, 3);
+  relu.Forward({&x}, y, true);
+  EXPECT_TRUE(std::isnan(y.data()[0]));
+  EXPECT_EQ(y.data()[1], 0.0);
+  EXPECT_EQ(y.data()[2], 2.0);
+  Tensor<D> dy, dx;
+  EnsureShape(dy, 1, 1, 1, 3);
+  EnsureShape(dx, 1, 1, 1, 3);
+  for (int i = 0; i < 3; ++i) dy.data()[i] = 5.0;
+  relu.Backward({&x}, y, dy, {&dx});
+  EXPECT_EQ(dx.data()[0], 5.0);
+  EXPECT_EQ(dx.data()[1], 0.0);
+  EXPECT_EQ(dx.data()[2], 5.0);
 }
 
 TEST(GradientCheck, MaxPool) {

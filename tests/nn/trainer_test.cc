@@ -104,6 +104,30 @@ TEST(Trainer, DivergenceStopsWithAStatus) {
   EXPECT_TRUE(std::isnan(r.validation_accuracy));
 }
 
+// One step per epoch: its loss (from the initial weights) is fine, and the update with a
+// learning rate overflowing float makes the weights non-finite after the last step, where no
+// loss is computed any more. The run must still end as diverged.
+TEST(Trainer, NonFiniteWeightsAfterTheLastStepAreDivergence) {
+  const datasets::ImageSet train = ToySet(16, 3);
+  TrainConfig c = ToyConfig(1);
+  c.epochs = 1;
+  c.learning_rate = 1e300;
+  c.warmup_epochs = 0;
+  c.schedule = "constant";
+  const auto r = TrainAndEvaluate(ToyArch(), train, Range(0, 16), {}, nullptr, c);
+  EXPECT_EQ(r.status, TrainStatus::kDiverged);
+  EXPECT_NE(r.status_message.find("not finite after epoch 1"), std::string::npos)
+      << r.status_message;
+}
+
+TEST(Trainer, WarmUpOnlyWithCosine) {
+  TrainConfig c = ToyConfig(1);
+  c.schedule = "step";
+  EXPECT_THROW(ValidateConfig(c), std::invalid_argument);
+  c.warmup_epochs = 0;
+  EXPECT_NO_THROW(ValidateConfig(c));
+}
+
 TEST(Trainer, LearningRateSchedules) {
   TrainConfig c;
   c.epochs = 10;
