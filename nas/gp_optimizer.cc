@@ -224,7 +224,10 @@ class GpOptimizer : public OptimizerBase {
         gps[m].AddPoint(fc.row(0).transpose(), fk.row(0).transpose(), fantasy[m]);
       }
       if (ehvi) {
-        front.push_back(fantasy);
+        // Under constant liar the fantasy is (min f1, min f2), better than every observed point:
+        // put on the front, it would leave only the front's two ends worth improving. The GPs
+        // are conditioned on it; the front keeps the real points.
+        if (config_.batch_strategy == "kriging_believer") front.push_back(fantasy);
       } else {
         best = std::min(best, fantasy[0]);
       }

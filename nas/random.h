@@ -1,6 +1,7 @@
 // A small, fully specified random number generator. The standard library's distributions are
 // implementation-defined (libstdc++ and libc++ give different bits), so every draw the optimisers
-// make goes through these functions: the same seed gives the same proposals on any platform.
+// make goes through these functions: the same seed gives the same draws on any platform. (The GP
+// path's floating point is not: see nas/README.md, "Determinism and state".)
 #ifndef IMCNAS_NAS_RANDOM_H_
 #define IMCNAS_NAS_RANDOM_H_
 
