@@ -3,7 +3,8 @@
 // (a training step counts 3 x 2 x MACs per image: forward, input gradient, weight gradient).
 //
 //   bazel run //bench:trainer_throughput -- [--arch FILE]... [--threads T] [--batch B]
-//       [--iterations N (fixed count, for profiling)] [Google Benchmark flags]
+//       [--iterations N (fixed count, for profiling)] [--min_time S (default 2)]
+//       [Google Benchmark flags]
 // Without --arch: the reference networks b01, b06 and b11 (testdata/arch).
 #include <omp.h>
 
@@ -47,13 +48,15 @@ void TrainStep(benchmark::State& state, imcnas::arch::Architecture arch, int bat
   imcnas::nn::Network<float> net(s.graph, 1);
   imcnas::nn::Sgd<float> sgd(net.Parameters(), {});
   Tensor<float> dlogits;
-  for (auto _ : state) {
+  auto step = [&] {
     const auto r = imcnas::nn::SoftmaxCrossEntropy(net.Forward(s.images.data(), batch, true),
                                                   s.labels.data(), 0.0, &dlogits);
     benchmark::DoNotOptimize(r.loss);
     net.Backward(dlogits);
     sgd.Step(0.01);
-  }
+  };
+  step();  // untimed warm-up: first-touch allocation of the buffers, as PyTorch's side gets
+  for (auto _ : state) step();
   state.SetItemsProcessed(state.iterations() * batch);
   state.counters["images/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * batch,
                                                   benchmark::Counter::kIsRate);
@@ -65,6 +68,7 @@ void TrainStep(benchmark::State& state, imcnas::arch::Architecture arch, int bat
 void Inference(benchmark::State& state, imcnas::arch::Architecture arch, int batch) {
   const Setup s = Make(arch, batch);
   imcnas::nn::Network<float> net(s.graph, 1);
+  net.Forward(s.images.data(), batch, false);  // untimed warm-up
   for (auto _ : state) {
     benchmark::DoNotOptimize(net.Forward(s.images.data(), batch, false).data());
   }
@@ -103,7 +107,8 @@ int IntFlag(const std::string& flag, const std::string& text, int min, int max) 
 int main(int argc, char** argv) {
   std::vector<std::string> arch_files;
   int batch = 128;
-  int iterations = 0;  // 0: Google Benchmark decides (at least 2 s per benchmark)
+  int iterations = 0;  // 0: Google Benchmark decides (at least --min_time s per benchmark)
+  double min_time = 2.0;
   std::vector<char*> rest = {argv[0]};
   try {
     for (int i = 1; i < argc; ++i) {
@@ -121,6 +126,18 @@ int main(int argc, char** argv) {
         omp_set_num_threads(IntFlag("--threads", value("--threads"), 1, 1024));
       } else if (a == "--iterations" || a.rfind("--iterations=", 0) == 0) {
         iterations = IntFlag("--iterations", value("--iterations"), 1, 1000000);
+      } else if (a == "--min_time" || a.rfind("--min_time=", 0) == 0) {
+        const std::string text = value("--min_time");
+        std::size_t used = 0;
+        try {
+          min_time = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != text.size() || !(min_time > 0 && min_time <= 3600)) {
+          throw std::invalid_argument("--min_time must be seconds in (0, 3600], got '" + text +
+                                      "'");
+        }
       } else if (a == "--batch" || a.rfind("--batch=", 0) == 0) {
         batch = IntFlag("--batch", value("--batch"), 2, 65536);
       } else {
@@ -143,7 +160,7 @@ int main(int argc, char** argv) {
         if (iterations > 0) {
           b->Iterations(iterations);
         } else {
-          b->MinTime(2.0);
+          b->MinTime(min_time);
         }
       }
     }

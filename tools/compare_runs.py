@@ -15,6 +15,7 @@ seeds for a verdict (the table is printed anyway)."""
 import argparse
 import json
 import math
+import os
 import statistics
 import sys
 
@@ -47,6 +48,13 @@ def load(path, side):
     for key in ["test_accuracy", "validation_accuracy"]:
         if not isinstance(run[key], (int, float)) or not math.isfinite(run[key]):
             raise InputError(f"{path}: {key} is {run[key]!r}")
+    # Which program wrote it: torch_train.py names itself; //nn:train's summary has a weights
+    # fingerprint and no "implementation".
+    is_torch = str(run.get("implementation", "")).startswith("pytorch")
+    if side == "pytorch" and not is_torch:
+        raise InputError(f"{path}: not a tools/torch_train.py summary (given to --torch)")
+    if side == "imcnas" and (is_torch or "weights_fingerprint" not in run):
+        raise InputError(f"{path}: not a //nn:train summary (given to --imcnas)")
     run["_path"], run["_side"] = path, side
     return run
 
@@ -83,6 +91,9 @@ def main():
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     a = p.parse_args()
     try:
+        both = set(map(os.path.realpath, a.imcnas)) & set(map(os.path.realpath, a.torch))
+        if both:
+            raise InputError(f"given to both sides: {', '.join(sorted(both))}")
         runs = [load(f, "imcnas") for f in a.imcnas] + [load(f, "pytorch") for f in a.torch]
         ref = recipe(runs[0])
         for run in runs[1:]:

@@ -76,7 +76,7 @@ def imcnas_figures(files, batch, threads, min_time):
     subprocess.run(["bazel", "build", "//bench:trainer_throughput"], cwd=REPO, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cmd = [binary, f"--threads={threads}", f"--batch={batch}", "--benchmark_format=json",
-           f"--benchmark_min_time={min_time}"] + [f"--arch={os.path.abspath(f)}" for f in files]
+           f"--min_time={min_time}"] + [f"--arch={os.path.abspath(f)}" for f in files]
     out = subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, text=True).stdout
     figures = {}
     for b in json.loads(out)["benchmarks"]:

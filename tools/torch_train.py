@@ -490,6 +490,11 @@ def run(a):
         seconds = time.perf_counter() - t0
         train_seconds += seconds
         train_seen += seen
+        # As trainer.cc: a weight or BN statistic that is not finite ends the run as diverged.
+        if status == "ok" and not all(bool(torch.isfinite(t).all())
+                                      for t in model.state_dict().values()
+                                      if t.is_floating_point()):
+            status = f"diverged: a weight or BN statistic is not finite after epoch {epoch + 1}"
         if status != "ok":
             print(f"torch_train: {status}", flush=True)
             break
