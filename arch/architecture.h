@@ -69,7 +69,8 @@ struct Architecture {
   }
 };
 
-// Limits that keep every derived count within 64-bit integers and memory sane.
+// Limits of this project (the spec sets none beyond positive sizes). Lower() also refuses a
+// network whose MAC or parameter count would pass 2^62, which these limits alone allow.
 inline constexpr int kMaxImageSide = 4096;
 inline constexpr int kMaxChannels = 65536;
 inline constexpr int kMaxClasses = 1000000;

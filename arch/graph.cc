@@ -140,6 +140,16 @@ void LowerLayers(const Architecture& arch, GraphBuilder& b) {
     const LayerSpec& l = arch.layers[i];
     const int li = static_cast<int>(i);
     const std::string name = "layers[" + std::to_string(i) + "]";
+    // The parser checks these too; an Architecture built in code is checked here.
+    if (l.kind != LayerKind::kFc && (l.kernel < 1 || l.kernel > kMaxKernel)) {
+      Fail(name + ": kernel must be in [1, " + std::to_string(kMaxKernel) + "]");
+    }
+    if (l.kind == LayerKind::kConv && (l.stride < 1 || l.stride > kMaxKernel)) {
+      Fail(name + ": stride must be in [1, " + std::to_string(kMaxKernel) + "]");
+    }
+    if (l.kind != LayerKind::kPool && (l.channels < 1 || l.channels > kMaxClasses)) {
+      Fail(name + ": channels or outputs out of range");
+    }
     switch (l.kind) {
       case LayerKind::kConv:
         if (flattened) Fail(name + ": conv after fc (fc flattens its input)");
@@ -244,6 +254,24 @@ Graph Lower(const Architecture& arch) {
     LowerBlocks(arch, builder);
   } else {
     LowerLayers(arch, builder);
+  }
+  // Counts are long long: refuse a network whose multiply-accumulates or parameters could
+  // overflow them (the size limits alone allow ~1.6e19 MACs in one layer).
+  long double macs = 0, params = 0;
+  for (const Op& op : graph.ops) {
+    const long double in = static_cast<long double>(op.in.height) * op.in.width * op.in.channels;
+    const long double out = static_cast<long double>(op.out.height) * op.out.width * op.out.channels;
+    if (op.kind == OpKind::kConv) {
+      macs += out * op.in.channels * op.kernel * op.kernel;
+      params += static_cast<long double>(op.in.channels) * op.kernel * op.kernel * op.out.channels;
+    } else if (op.kind == OpKind::kFullyConnected) {
+      macs += in * op.out.channels;
+      params += in * op.out.channels;
+    }
+  }
+  if (macs > 0x1p62L || params > 0x1p62L) {
+    Fail("the network is too large to count: " + std::to_string(static_cast<double>(macs)) +
+         " multiply-accumulates per image (at most 2^62)");
   }
   return graph;
 }

@@ -109,6 +109,21 @@ TEST(ArchitectureTest, RejectsDeepNestingAndDuplicateKeys) {
   EXPECT_EQ(ErrorOf(R"({"input": [8,8,3], "classes": 10, "blocks": [["VGG",8]]})"), "");
 }
 
+TEST(ArchitectureTest, LoweringRefusesWhatCountsCannotHoldAndBadCodeBuiltLayers) {
+  // Within the per-key limits, but ~1.6e19 MACs in one layer.
+  EXPECT_NE(ErrorOf(R"({"input": [4096,4096,65536], "classes": 10,
+                        "layers": [["conv",15,65536,1], ["fc",10]]})")
+                .find("too large to count"),
+            std::string::npos);
+  Architecture a = ParseArchitecture(
+      R"({"input": [8,8,3], "classes": 10, "layers": [["conv",3,4,1], ["fc",10]]})");
+  a.layers[0].stride = 0;  // built in code: no parser in between
+  EXPECT_THROW(Lower(a), ArchitectureError);
+  a.layers[0].stride = 1;
+  a.layers[0].kernel = 0;
+  EXPECT_THROW(Validate(a), ArchitectureError);
+}
+
 TEST(ArchitectureTest, LoadNamesTheFile) {
   try {
     LoadArchitecture("/nonexistent/arch.json");
