@@ -415,6 +415,18 @@ class SearchRun {
       throw UsageError("the data set now loaded differs from the one the record was made with "
                        "(files, checksums or splits); use the same --data_dir copy");
     }
+    // A resumed record must not mix two cost models or two builds: its replayed candidates
+    // keep their recorded prices and accuracies. (--verify reruns everything and compares.)
+    if (previous) {
+      for (const char* key : {"objective_definition", "crossbar_preset", "build"}) {
+        if (previous->value(key, Json()) != record_.at(key)) {
+          throw UsageError(std::string("the record's \"") + key + "\" differs from this " +
+                           "binary's (" + out_dir_ + "/record.json was made by " +
+                           previous->value("build", Json()).dump() + "); resume with the build "
+                           "that started the run, or start a new run");
+        }
+      }
+    }
     optimizer_ = nas::MakeOptimizer(space_, OptimizerConfig());
 
     const Json no_candidates = Json::array();
@@ -855,10 +867,7 @@ class SearchRun {
         case Objective::kEnergy:
           cost = nas::ScalarizedCost(c.accuracy, c.energy_pj, energy_scale_);
           break;
-        case Objective::kAccuracy:
-          cost = 1.0 - c.accuracy;
-          break;
-        default:
+        default:  // latency, and the accuracy and pareto runs' paper-style optimum
           cost = nas::ScalarizedCost(c.accuracy, c.latency_ns, latency_scale_);
       }
       if (cost < best_cost) {
@@ -873,22 +882,30 @@ class SearchRun {
     std::vector<int> front = Front();
     record_["pareto_front"] = front;
     record_["scalarized_optimum"] = ScalarOptimum();
-    // Too large a front: keep evenly spaced members along the most accurate-first order.
+    // Too large a front: the scalarised optimum (the point the search aims for and the plots
+    // ring) and the most accurate member first, then members evenly spaced along the
+    // most-accurate-first order, then the most accurate of the rest.
     std::vector<int> chosen = front;
-    const int max = config_.budget.final_max;
-    if (static_cast<int>(front.size()) > max) {
+    const std::size_t max = static_cast<std::size_t>(config_.budget.final_max);
+    if (front.size() > max) {
       std::vector<int> by_accuracy = front;
       std::stable_sort(by_accuracy.begin(), by_accuracy.end(), [&](int a, int b) {
         return candidates_[a].accuracy > candidates_[b].accuracy;
       });
       chosen.clear();
-      for (int k = 0; k < max; ++k) {
-        const std::size_t pos =
-            max == 1 ? 0 : static_cast<std::size_t>(k) * (by_accuracy.size() - 1) / (max - 1);
-        chosen.push_back(by_accuracy[pos]);
+      auto add = [&](int order) {
+        if (chosen.size() < max && std::find(chosen.begin(), chosen.end(), order) == chosen.end()) {
+          chosen.push_back(order);
+        }
+      };
+      const int optimum = record_["scalarized_optimum"].get<int>();
+      if (std::find(front.begin(), front.end(), optimum) != front.end()) add(optimum);
+      add(by_accuracy[0]);
+      for (std::size_t k = 0; k < max && max > 1; ++k) {
+        add(by_accuracy[k * (by_accuracy.size() - 1) / (max - 1)]);
       }
+      for (int order : by_accuracy) add(order);
       std::sort(chosen.begin(), chosen.end());
-      chosen.erase(std::unique(chosen.begin(), chosen.end()), chosen.end());
     }
     const Json no_finals = Json::array();
     const Json& done = previous && previous->contains("final") ? previous->at("final") : no_finals;

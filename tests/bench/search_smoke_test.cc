@@ -142,6 +142,12 @@ TEST(SearchSmokeTest, LatencyRunIsCompleteReproducibleAndThreadIndependent) {
   EXPECT_FALSE(record["pareto_front"].empty());
   ASSERT_EQ(record["final"].size(), 1u);
   EXPECT_GE(record["final"][0]["test_accuracy"].get<double>(), 0);
+  // With one place for the retraining, the scalarised optimum (the point the search aims for)
+  // gets it; it is always on the front.
+  const int optimum = record["scalarized_optimum"].get<int>();
+  EXPECT_NE(std::find(record["pareto_front"].begin(), record["pareto_front"].end(), optimum),
+            record["pareto_front"].end());
+  EXPECT_EQ(record["final"][0]["order"].get<int>(), optimum);
   EXPECT_EQ(record["configuration"]["binary"], "mnist_latency");
   EXPECT_TRUE(record["build"].contains("git_commit"));
   EXPECT_FALSE(record.contains("threads"));  // thread count lives in run_environment.json
@@ -235,6 +241,17 @@ TEST(SearchSmokeTest, KilledRunResumesToTheUninterruptedRecord) {
   EXPECT_NE(csv.find(",unpriceable,"), std::string::npos) << csv;
   EXPECT_EQ(csv.back(), '\n');
   EXPECT_EQ(csv[csv.size() - 2], ',') << "the objective of an unpriced candidate is empty: " << csv;
+
+  // A record made by another build (or cost model) is not resumed: the two would mix.
+  const std::string foreign = TempDir() + "/resume_foreign_build";
+  fs::create_directories(foreign);
+  nlohmann::ordered_json other_build = record;
+  other_build["build"]["git_commit"] = "0000000000000000000000000000000000000000";
+  std::ofstream(foreign + "/record.json") << other_build.dump(2);
+  const Result rebuilt = RunBinary("mnist_energy", {"--resume", foreign, "--data_dir", DataDir(),
+                                                    "--quiet"});
+  EXPECT_EQ(rebuilt.exit_code, 2);
+  EXPECT_NE(rebuilt.output.find("\"build\" differs"), std::string::npos) << rebuilt.output;
 
   // Flags that would change a resumed run are refused, not silently ignored.
   const Result conflicting = RunBinary("mnist_energy", {"--resume", killed, "--seed", "8"});
