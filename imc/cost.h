@@ -11,7 +11,8 @@
 
 namespace imcnas::imc {
 
-// Where latency goes inside one layer's busy time (MNSIM's categories; NeuroSim maps onto them).
+// Where latency goes in a layer (MNSIM's categories, as MNSIM reports them; NeuroSim maps
+// onto them).
 enum class LatencyPart { kBuffer, kCompute, kDigital, kPooling, kIntraTile, kInterTile, kCount };
 // Energy by component.
 enum class EnergyPart {
@@ -70,6 +71,9 @@ struct LayerCost {
   // Latency: the increase of the critical path caused by this layer (finish minus the latest
   // finish among its inputs; can be negative in a pipeline), the finish time of its last output,
   // and its busy time with no overlap.
+  // busy_ns counts each buffer access once; the latency breakdown below follows MNSIM's report,
+  // which counts the tile output-buffer read in both the buffer and the inter-tile parts, so
+  // for MNSIM presets it sums to 1.2-1.45x busy_ns (MNSIM's own "latency_sum").
   double latency_ns = 0.0;
   double finish_ns = 0.0;
   double busy_ns = 0.0;
@@ -87,10 +91,11 @@ struct NetworkCost {
   // layer starts an output as soon as the inputs it needs exist, MNSIM's mode 1); NeuroSim's
   // configuration B runs layer by layer.
   double latency_ns = 0.0;
-  double sequential_latency_ns = 0.0;  // sum of the layers' busy times
+  // Sum of the layers' busy times (no overlap; 0.78-0.82x MNSIM's latency_sum, see busy_ns).
+  double sequential_latency_ns = 0.0;
   double energy_pj = 0.0;
   double area_um2 = 0.0;
-  std::array<double, kLatencyParts> latency_breakdown_ns{};  // summed busy times
+  std::array<double, kLatencyParts> latency_breakdown_ns{};  // summed over the layers
   std::array<double, kEnergyParts> energy_breakdown_pj{};
   std::array<double, kAreaParts> area_breakdown_um2{};
   int tiles = 0;

@@ -93,6 +93,8 @@ struct NeurosimPreset {
   static_assert(WeightBits % Array::kBitsPerCell == 0,
                 "weight bits must be a multiple of the bits per cell");
   static_assert(Array::kColsPerAdc <= Array::kSubarrayCols, "more columns per ADC than columns");
+  static_assert(Array::kSubarrayCols % Array::kColsPerAdc == 0,
+                "columns per ADC must divide the subarray's columns");
 };
 
 struct Neurosim14 : NeurosimPreset<> {};

@@ -56,10 +56,18 @@ struct MnsimPreset {
   static constexpr int kInputCycles =
       (Quant::kActivationBits + DacUnit::kBits - 1) / DacUnit::kBits;
 
+  static_assert(kMagnitudeBits >= 1, "no weight magnitude bits left beside the sign");
   static_assert(kMagnitudeBits % Device::kBitsPerCell == 0,
                 "weight magnitude bits must be a multiple of the bits per cell");
+  // The conversion rounds and the energy count whole groups of columns (rows) per converter.
+  static_assert(Xbar::kCols % Pe::kAdcs == 0 || Pe::kAdcs % Xbar::kCols == 0,
+                "ADCs per crossbar must divide its columns (or be a multiple of them)");
+  static_assert(Xbar::kRows % Pe::kDacs == 0 || Pe::kDacs % Xbar::kRows == 0,
+                "DACs per crossbar must divide its rows (or be a multiple of them)");
   static_assert(Quant::kActivationBits >= DacUnit::kBits,
                 "DAC resolution above the activation precision");
+  // MNSIM keeps 128 converters whatever the crossbar size (departure 3), so the 64 x 64
+  // presets have twice as many as columns; beyond 4x is taken for a mistake.
   static_assert(Pe::kAdcs <= Xbar::kCols * 4 && Pe::kDacs <= Xbar::kRows * 4,
                 "more converters than a crossbar can use");
   static_assert(Tile::kPes >= 1 && Chip::kTileRows >= 1 && Chip::kTileCols >= 1,

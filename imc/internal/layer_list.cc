@@ -80,7 +80,14 @@ void BuildLayerList(const arch::Graph& graph, bool dummy_input_pool, std::vector
         l.stride = op.stride;
         break;
       case arch::OpKind::kGlobalAvgPool:
-        // MNSIM's adaptive average pool, costed from a kernel set to the feature-map size.
+        // MNSIM's adaptive average pool, costed from a kernel set to the feature-map size. Its
+        // window is square: a non-square map would be read only in part (wrong schedule).
+        if (op.in.height != op.in.width) {
+          throw std::invalid_argument("imc: " + op.name + ": global average pooling of a " +
+                                      std::to_string(op.in.height) + "x" +
+                                      std::to_string(op.in.width) +
+                                      " map is not modelled (square maps only)");
+        }
         l.kind = HwKind::kAvgPool;
         l.kernel = op.in.height;
         l.stride = 1;

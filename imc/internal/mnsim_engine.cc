@@ -583,7 +583,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     LayerCost& lc = net.layers[i];
     lc.name = l.op >= 0 ? graph.ops[l.op].name : "input.dummy_pool";
     lc.kind = KindName(l.kind);
-    lc.in = {l.hin, l.win, l.kind == HwKind::kFc ? l.cin : l.cin};
+    lc.in = {l.hin, l.win, l.cin};  // an fc's input flattened to 1 x 1 x n, as MNSIM maps it
     lc.out = {l.hout, l.wout, l.cout};
     lc.kernel = l.kernel;
     lc.stride = l.stride;

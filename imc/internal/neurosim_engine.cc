@@ -50,8 +50,8 @@ NetworkCost EstimateNeurosimImpl(const NeurosimConstants& given, const arch::Gra
     long long positions = 1;
     if (l.kind == HwKind::kConv) {
       const int s = l.stride;
-      const long long ph = std::max((s == 1 ? l.hin - l.kernel : (l.hin - l.kernel) / s) + 1, 1);
-      const long long pw = std::max((s == 1 ? l.win - l.kernel : (l.win - l.kernel) / s) + 1, 1);
+      const long long ph = std::max((l.hin - l.kernel + 1) / s, 1);
+      const long long pw = std::max((l.win - l.kernel + 1) / s, 1);
       positions = ph * pw;
     }
     const long long sub_r = CeilDivL(rows, c.sub_rows), sub_c = CeilDivL(cols, c.sub_cols);

@@ -54,4 +54,9 @@ for preset in mnsim2 neurosim14; do
   [ $? -eq 2 ] || fail "huge fc layer ($preset) did not exit 2"
   grep -q "weights, more than" <<<"$err" || fail "huge fc layer ($preset) message: $err"
 done
+# Global average pooling of a non-square map is not modelled: said so, not mispriced.
+echo '{"input": [16, 32, 3], "classes": 10, "blocks": [["RES", 16]]}' >"$tmp"
+err=$("$estimate" --arch "$tmp" --preset mnsim2 2>&1 >/dev/null)
+[ $? -eq 2 ] || fail "non-square global pool did not exit 2"
+grep -q "square maps only" <<<"$err" || fail "non-square global pool message: $err"
 echo "PASS"
