@@ -24,6 +24,7 @@
 #include "arch/architecture.h"
 #include "arch/json_limits.h"
 #include "buildinfo/build_info.h"
+#include "cli/flags.h"
 #include "bench/pareto_plot.h"
 #include "bench/record_io.h"
 #include "datasets/registry.h"
@@ -203,12 +204,9 @@ struct Options {
   bool quiet = false;
 };
 
-// Paths a user types are relative to where they ran `bazel run`; defaults live in the workspace.
-std::string UserPath(const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
-  if (const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY")) return std::string(cwd) + "/" + path;
-  return path;
-}
+// Paths a user types are relative to where they ran `bazel run` (cli::UserPath); defaults live
+// in the workspace.
+using cli::UserPath;
 
 std::string WorkspacePath(const std::string& path) {
   if (const char* root = std::getenv("BUILD_WORKSPACE_DIRECTORY")) {
@@ -307,8 +305,8 @@ Options ParseOptions(const BinarySpec& spec, int argc, char** argv) {
                      (a == "true" || a == "false" ? " (boolean flags take --name=true|false)"
                                                   : ""));
   }
-  for (const auto& kv : args.arguments()) {
-    if (args.count(kv.key()) > 1) throw UsageError("--" + kv.key() + " given more than once");
+  if (const std::string repeated = cli::RepeatedFlag(args); !repeated.empty()) {
+    throw UsageError("--" + repeated + " given more than once");
   }
   // A resumed or verified run takes every setting from its record: a flag that would change the
   // results is refused rather than silently ignored.

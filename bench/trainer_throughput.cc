@@ -19,6 +19,7 @@
 
 #include "arch/architecture.h"
 #include "arch/graph.h"
+#include "cli/flags.h"
 #include "nn/layers.h"
 #include "nn/network.h"
 #include "nn/sgd.h"
@@ -80,11 +81,7 @@ void Inference(benchmark::State& state, imcnas::arch::Architecture arch, int bat
   state.counters["threads"] = omp_get_max_threads();
 }
 
-std::string UserPath(const std::string& path) {
-  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (cwd != nullptr && !path.empty() && path[0] != '/') return std::string(cwd) + "/" + path;
-  return path;
-}
+using imcnas::cli::UserPath;
 
 // A whole decimal integer in [min, max]; "1e3", "5x" or "abc" are errors, not 1, 5 or a crash.
 int IntFlag(const std::string& flag, const std::string& text, int min, int max) {

@@ -15,6 +15,7 @@
 
 #include <cxxopts.hpp>
 
+#include "cli/flags.h"
 #include "datasets/cifar.h"
 #include "datasets/internal/file_io.h"
 #include "datasets/normalize.h"
@@ -44,12 +45,7 @@ std::vector<std::size_t> CountClasses(const std::vector<std::int32_t>& labels,
   return counts;
 }
 
-// `bazel run` starts us in the runfiles tree; relative paths mean the caller's directory.
-std::string Resolve(const std::string& path) {
-  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (cwd == nullptr || path.empty() || path[0] == '/') return path;
-  return std::string(cwd) + "/" + path;
-}
+using imcnas::cli::UserPath;
 
 int InspectCifar10Batch(const std::string& path) {
   const auto start = std::chrono::steady_clock::now();
@@ -125,18 +121,16 @@ int Run(int argc, char** argv) {
               << (a == "true" || a == "false" ? "; boolean flags --name=true|false" : "") << ")\n";
     return 2;
   }
-  for (const auto& kv : flags.arguments()) {
-    if (flags.count(kv.key()) > 1) {
-      std::cerr << "inspect: --" << kv.key() << " given more than once\n";
-      return 2;
-    }
+  if (const std::string repeated = imcnas::cli::RepeatedFlag(flags); !repeated.empty()) {
+    std::cerr << "inspect: --" << repeated << " given more than once\n";
+    return 2;
   }
   if (flags.count("cifar10_batch") != 0) {
     if (flags.count("dataset") != 0 || flags.count("data_dir") != 0) {
       std::cerr << "inspect: --cifar10_batch does not combine with --dataset/--data_dir\n";
       return 2;
     }
-    return InspectCifar10Batch(Resolve(flags["cifar10_batch"].as<std::string>()));
+    return InspectCifar10Batch(UserPath(flags["cifar10_batch"].as<std::string>()));
   }
   if (flags.count("dataset") == 0 || flags.count("data_dir") == 0) {
     std::cerr << "inspect: --dataset and --data_dir are required (data sets: " << KnownList()
@@ -144,7 +138,7 @@ int Run(int argc, char** argv) {
     return 2;
   }
   const std::string name = flags["dataset"].as<std::string>();
-  const std::string data_dir = Resolve(flags["data_dir"].as<std::string>());
+  const std::string data_dir = UserPath(flags["data_dir"].as<std::string>());
   const imcnas::datasets::DatasetSpec* spec = nullptr;
   try {
     spec = &imcnas::datasets::FindDataset(name);

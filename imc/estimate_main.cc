@@ -3,7 +3,6 @@
 // the object of imc::ToJson. Unknown preset, bad flags or a bad architecture: a message on
 // stderr and exit status 2.
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -12,16 +11,10 @@
 
 #include "arch/architecture.h"
 #include "arch/graph.h"
+#include "cli/flags.h"
 #include "imc/estimate.h"
 
 namespace {
-
-// `bazel run` starts in the runfiles tree; relative paths mean the user's working directory.
-std::string UserPath(const std::string& path) {
-  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (cwd != nullptr && !path.empty() && path[0] != '/') return std::string(cwd) + "/" + path;
-  return path;
-}
 
 std::string ShapeText(const imcnas::arch::Shape& s) {
   return std::to_string(s.height) + "x" + std::to_string(s.width) + "x" +
@@ -91,11 +84,9 @@ int main(int argc, char** argv) {
                 << "' (flags take the form --name value)\n";
       return 2;
     }
-    for (const char* name : {"arch", "preset", "json"}) {
-      if (args.count(name) > 1) {
-        std::cerr << "estimate: --" << name << " given more than once\n";
-        return 2;
-      }
+    if (const std::string repeated = imcnas::cli::RepeatedFlag(args); !repeated.empty()) {
+      std::cerr << "estimate: --" << repeated << " given more than once\n";
+      return 2;
     }
     if (!args.count("arch") || !args.count("preset")) {
       std::cerr << "estimate: --arch FILE and --preset NAME are required (presets: " << presets
@@ -106,7 +97,7 @@ int main(int argc, char** argv) {
     // Check the preset before reading the file so a typo fails fast.
     imcnas::imc::PresetConstantsByName(preset);
     const imcnas::arch::Graph graph =
-        imcnas::arch::Lower(imcnas::arch::LoadArchitecture(UserPath(args["arch"].as<std::string>())));
+        imcnas::arch::Lower(imcnas::arch::LoadArchitecture(imcnas::cli::UserPath(args["arch"].as<std::string>())));
     const imcnas::imc::NetworkCost cost = imcnas::imc::EstimateByName(preset, graph);
     if (args["json"].as<bool>()) {
       std::cout << imcnas::imc::ToJson(cost).dump(2) << "\n";

@@ -11,6 +11,7 @@
 #include <cxxopts.hpp>
 
 #include "arch/architecture.h"
+#include "cli/flags.h"
 #include "nas/search_space.h"
 
 namespace {
@@ -58,8 +59,8 @@ int main(int argc, char** argv) {
     if (!args.unmatched().empty()) {
       throw std::invalid_argument("unexpected argument '" + args.unmatched().front() + "'");
     }
-    for (const auto& kv : args.arguments()) {
-      if (args.count(kv.key()) > 1) throw std::invalid_argument("--" + kv.key() + " given more than once");
+    if (const std::string repeated = imcnas::cli::RepeatedFlag(args); !repeated.empty()) {
+      throw std::invalid_argument("--" + repeated + " given more than once");
     }
     const imcnas::nas::SearchSpace space = imcnas::nas::SearchSpace::Paper();
     // Checked whether or not --index is given.

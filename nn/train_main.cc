@@ -24,6 +24,7 @@
 #include "arch/architecture.h"
 #include "arch/graph.h"
 #include "buildinfo/build_info.h"
+#include "cli/flags.h"
 #include "datasets/registry.h"
 #include "datasets/split.h"
 #include "nn/trainer.h"
@@ -33,12 +34,7 @@ namespace {
 using imcnas::nn::TrainConfig;
 using json = nlohmann::ordered_json;
 
-// `bazel run` starts in the runfiles tree; relative paths mean the user's working directory.
-std::string UserPath(const std::string& path) {
-  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (cwd != nullptr && !path.empty() && path[0] != '/') return std::string(cwd) + "/" + path;
-  return path;
-}
+using imcnas::cli::UserPath;
 
 std::string KnownList() {
   std::string s;
@@ -141,11 +137,9 @@ int Run(int argc, char** argv) {
               << "' (flags take the form --name value)\n";
     return 2;
   }
-  for (const auto& kv : flags.arguments()) {
-    if (flags.count(kv.key()) > 1) {
-      std::cerr << "train: --" << kv.key() << " given more than once\n";
-      return 2;
-    }
+  if (const std::string repeated = imcnas::cli::RepeatedFlag(flags); !repeated.empty()) {
+    std::cerr << "train: --" << repeated << " given more than once\n";
+    return 2;
   }
   if (!flags.count("arch") || !flags.count("dataset")) {
     std::cerr << "train: --arch and --dataset are required (data sets: " << KnownList() << ")\n";
