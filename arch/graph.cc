@@ -196,24 +196,44 @@ const char* OpKindName(OpKind kind) {
   return "?";
 }
 
-long long Op::macs() const {
-  switch (kind) {
+namespace {
+
+// Multiply-accumulates per image and weights (biases aside) of one op, counted in N: long long
+// for Op::macs/params, long double for Lower's check that those cannot overflow.
+template <typename N>
+N MacsOf(const Op& op) {
+  const N out = N(op.out.height) * op.out.width * op.out.channels;
+  switch (op.kind) {
     case OpKind::kConv:
-      return out.size() * in.channels * kernel * kernel;
+      return out * op.in.channels * op.kernel * op.kernel;
     case OpKind::kFullyConnected:
-      return in.size() * out.channels;
+      return N(op.in.height) * op.in.width * op.in.channels * op.out.channels;
     default:
       return 0;
   }
 }
 
+template <typename N>
+N WeightsOf(const Op& op) {
+  switch (op.kind) {
+    case OpKind::kConv:
+      return N(op.in.channels) * op.kernel * op.kernel * op.out.channels;
+    case OpKind::kFullyConnected:
+      return N(op.in.height) * op.in.width * op.in.channels * op.out.channels;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+long long Op::macs() const { return MacsOf<long long>(*this); }
+
 long long Op::params() const {
   switch (kind) {
     case OpKind::kConv:
-      return static_cast<long long>(in.channels) * kernel * kernel * out.channels +
-             (bias ? out.channels : 0);
     case OpKind::kFullyConnected:
-      return in.size() * out.channels + (bias ? out.channels : 0);
+      return WeightsOf<long long>(*this) + (bias ? out.channels : 0);
     case OpKind::kBatchNorm:
       return 2LL * out.channels;
     default:
@@ -259,15 +279,8 @@ Graph Lower(const Architecture& arch) {
   // overflow them (the size limits alone allow ~1.6e19 MACs in one layer).
   long double macs = 0, params = 0;
   for (const Op& op : graph.ops) {
-    const long double in = static_cast<long double>(op.in.height) * op.in.width * op.in.channels;
-    const long double out = static_cast<long double>(op.out.height) * op.out.width * op.out.channels;
-    if (op.kind == OpKind::kConv) {
-      macs += out * op.in.channels * op.kernel * op.kernel;
-      params += static_cast<long double>(op.in.channels) * op.kernel * op.kernel * op.out.channels;
-    } else if (op.kind == OpKind::kFullyConnected) {
-      macs += in * op.out.channels;
-      params += in * op.out.channels;
-    }
+    macs += MacsOf<long double>(op);
+    params += WeightsOf<long double>(op);
   }
   if (macs > 0x1p62L || params > 0x1p62L) {
     Fail("the network is too large to count: " + std::to_string(static_cast<double>(macs)) +

@@ -420,7 +420,7 @@ class SearchRun {
         if (previous->value(key, Json()) != record_.at(key)) {
           throw UsageError(std::string("the record's \"") + key + "\" differs from this " +
                            "binary's (" + out_dir_ + "/record.json was made by " +
-                           previous->value("build", Json()).dump() + "); resume with the build "
+                           previous->at("build").dump() + "); resume with the build "
                            "that started the run, or start a new run");
         }
       }
@@ -542,7 +542,6 @@ class SearchRun {
     } else {
       c.kind = config_.optimizer;
     }
-    CheckOptimizer(config_.optimizer, spec_);
     return c;
   }
 
@@ -898,9 +897,8 @@ class SearchRun {
       };
       const int optimum = record_["scalarized_optimum"].get<int>();
       if (std::find(front.begin(), front.end(), optimum) != front.end()) add(optimum);
-      add(by_accuracy[0]);
-      for (std::size_t k = 0; k < max && max > 1; ++k) {
-        add(by_accuracy[k * (by_accuracy.size() - 1) / (max - 1)]);
+      for (std::size_t k = 0; k < max; ++k) {  // k = 0: the most accurate
+        add(by_accuracy[max == 1 ? 0 : k * (by_accuracy.size() - 1) / (max - 1)]);
       }
       for (int order : by_accuracy) add(order);
       std::sort(chosen.begin(), chosen.end());
@@ -1050,6 +1048,11 @@ Json ReadRecord(const std::string& dir) {
       record["format"].get<std::string>() != kRecordFormat) {
     throw UsageError(path + " is not an imcnas run record (" + kRecordFormat + ")");
   }
+  // What --resume and --verify read besides the configuration (checked by RunConfig::FromJson).
+  for (const char* key : {"candidates", "dataset", "build"}) {
+    if (!record.contains(key)) throw UsageError(path + " has no \"" + key + "\"");
+  }
+  if (!record["candidates"].is_array()) throw UsageError(path + ": candidates is not a list");
   return record;
 }
 
@@ -1062,10 +1065,6 @@ int Verify(const BinarySpec& spec, Options options) {
   }
   const std::string where = options.verify_dir + "/record.json";
   options.config = RunConfig::FromJson(recorded.value("configuration", Json()), spec, where);
-  for (const char* key : {"candidates", "dataset", "build"}) {
-    if (!recorded.contains(key)) throw UsageError(where + " has no \"" + key + "\"");
-  }
-  if (!recorded["candidates"].is_array()) throw UsageError(where + ": candidates is not a list");
   char tmp[] = "/tmp/imcnas-verify-XXXXXX";
   if (!mkdtemp(tmp)) throw std::runtime_error("cannot create a temporary folder");
   SearchRun run(spec, options);
@@ -1119,11 +1118,6 @@ int RunSearchBinary(const BinarySpec& spec, int argc, char** argv) {
       previous = ReadRecord(options.resume_dir);
       options.config = RunConfig::FromJson(previous->value("configuration", Json()), spec,
                                            options.resume_dir + "/record.json");
-      for (const char* key : {"candidates", "dataset"}) {
-        if (!previous->contains(key)) {
-          throw UsageError(options.resume_dir + "/record.json has no \"" + key + "\"");
-        }
-      }
       out_dir = options.resume_dir;
     } else {
       out_dir = options.out_dir.empty() ? DefaultOutDir(spec, options.config.seed) : options.out_dir;

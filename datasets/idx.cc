@@ -56,9 +56,7 @@ void CheckSize(std::size_t size, const std::string& name, std::uint64_t expected
   const char* what = size < expected ? "truncated" : "trailing bytes";
   throw DatasetError(name + ": " + what + ": header says " + header_says + ", so " +
                      std::to_string(expected) + " bytes, but the file has " + std::to_string(size) +
-                     (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0
-                          ? " (decompressed)"
-                          : ""));
+                     (internal::IsGzipPath(name) ? " (decompressed)" : ""));
 }
 
 }  // namespace

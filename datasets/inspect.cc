@@ -54,10 +54,11 @@ int InspectCifar10Batch(const std::string& path) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto bytes = imcnas::datasets::internal::ReadFileBytes(path);
   std::printf("file        %s\n", path.c_str());
-  const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
   std::printf("sha256      %s%s\n",
               imcnas::datasets::internal::Sha256Hex(bytes.data(), bytes.size()).c_str(),
-              gz ? "  (of the decompressed bytes, as the registry's sums)" : "");
+              imcnas::datasets::internal::IsGzipPath(path)
+                  ? "  (of the decompressed bytes, as the registry's sums)"
+                  : "");
   std::printf("records     %zu (%dx%dx%d), read in %.3f s\n", set.size(), set.height, set.width,
               set.channels, seconds);
   std::printf("first labels");

@@ -26,10 +26,6 @@ namespace {
 // Larger outputs are refused: no data set file here is near it, and it bounds a gzip bomb.
 constexpr std::size_t kMaxFileBytes = std::size_t{1} << 31;
 
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // Checks that `path` is an existing regular file of plausible size; returns its size.
 std::size_t CheckRegularFile(const std::string& path) {
@@ -119,9 +115,13 @@ std::vector<std::uint8_t> Gunzip(const std::vector<std::uint8_t>& in, const std:
 
 }  // namespace
 
+bool IsGzipPath(const std::string& path) {
+  return path.size() >= 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
+}
+
 FileContents FileContents::Open(const std::string& path) {
   FileContents f;
-  if (EndsWith(path, ".gz")) {
+  if (IsGzipPath(path)) {
     f.buffer_ = Gunzip(ReadRaw(path), path);
     f.data_ = f.buffer_.data();
     f.size_ = f.buffer_.size();
@@ -185,7 +185,7 @@ bool PathExists(const std::string& path) {
 
 std::vector<std::uint8_t> ReadFileBytes(const std::string& path) {
   std::vector<std::uint8_t> bytes = ReadRaw(path);
-  if (EndsWith(path, ".gz")) return Gunzip(bytes, path);
+  if (IsGzipPath(path)) return Gunzip(bytes, path);
   return bytes;
 }
 

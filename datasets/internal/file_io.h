@@ -14,6 +14,10 @@ namespace imcnas::datasets::internal {
 // or truncated gzip stream. An empty file is returned as empty (the parsers reject it).
 std::vector<std::uint8_t> ReadFileBytes(const std::string& path);
 
+// Whether ReadFileBytes gunzips `path` (it ends in ".gz"): its bytes, sizes and sums are then
+// those of the decompressed contents.
+bool IsGzipPath(const std::string& path);
+
 // A file's bytes, memory-mapped read-only when raw (no copy: the decoders read the page cache
 // directly), or inflated into memory when the path ends in ".gz". Errors as ReadFileBytes.
 // (A file truncated by another process while mapped would fault; data files are replaced by
