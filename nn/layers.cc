@@ -15,6 +15,7 @@
 #include <string>
 
 #include "nn/internal/partition.h"
+#include "nn/internal/winograd.h"
 
 namespace imcnas::nn {
 namespace {
@@ -29,6 +30,8 @@ using internal::NumGroups;
 // Columns of one im2col chunk: large enough for an efficient matrix product, small enough for
 // the chunk to stay near the caches.
 constexpr int kTargetColumns = 1024;
+// Tiles of one Winograd chunk (4 output pixels each); the same trade-off.
+constexpr int kTargetTiles = 256;
 
 template <typename T>
 void Require(bool ok, const std::string& what) {
@@ -106,7 +109,7 @@ std::size_t CheckedConvWeights(int in, int out, int k, int stride, int pad) {
 
 template <typename T>
 Conv2d<T>::Conv2d(int in_channels, int out_channels, int kernel, int stride, int padding, bool bias,
-                  std::shared_ptr<Workspace<T>> workspace)
+                  std::shared_ptr<Workspace<T>> workspace, ConvAlgorithm algorithm)
     : WeightedLayer<T>(CheckedConvWeights<T>(in_channels, out_channels, kernel, stride, padding),
                        static_cast<std::size_t>(out_channels), bias),
       in_(in_channels),
@@ -114,6 +117,7 @@ Conv2d<T>::Conv2d(int in_channels, int out_channels, int kernel, int stride, int
       k_(kernel),
       stride_(stride),
       pad_(padding),
+      winograd_(algorithm == ConvAlgorithm::kAuto && kernel == 3 && stride == 1 && padding == 1),
       ws_(workspace ? std::move(workspace) : std::make_shared<Workspace<T>>()) {}
 
 // Output columns [lo, hi) read input columns ix = ox*stride - pad + kx inside [0, w).
@@ -212,6 +216,10 @@ void Conv2d<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& 
   const int ow = (w + 2 * pad_ - k_) / stride_ + 1;
   Require<T>(oh > 0 && ow > 0, "Conv2d: kernel larger than the padded input");
   EnsureShape(output, out_, n, oh, ow);
+  if (winograd_) {
+    WinogradForward(x, output);
+    return;
+  }
   const int p = oh * ow;
   const int kk = in_ * k_ * k_;
   const int chunk = std::max(1, kTargetColumns / p);
@@ -252,6 +260,10 @@ void Conv2d<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tens
   const int oh = static_cast<int>(output.shape(2));
   const int ow = static_cast<int>(output.shape(3));
   if (dx) SameShape(x, *dx);
+  if (winograd_) {
+    WinogradBackward(x, output_grad, dx);
+    return;
+  }
   const int p = oh * ow;
   const int kk = in_ * k_ * k_;
   const int chunk = std::max(1, kTargetColumns / p);
@@ -313,6 +325,146 @@ void Conv2d<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tens
       bias_grad_(i - weights) = sum;
     }
   }
+}
+
+namespace {
+// dst[i] = sum over groups g, in index order, of partials[g * slot + first + i], i < count:
+// one pass per group over contiguous memory (vectorised), the same additions in the same order
+// as summing each element over the groups.
+template <typename T>
+void AddGroupsInOrder(const T* partials, int groups, std::size_t slot, std::size_t first,
+                      std::size_t count, T* dst) {
+  const long long n = static_cast<long long>(count);
+#pragma omp parallel for schedule(static)
+  for (long long b = 0; b < n; b += 4096) {
+    const long long e = std::min(n, b + 4096);
+    std::copy(partials + first + b, partials + first + e, dst + b);
+    for (int g = 1; g < groups; ++g) {
+      const T* p = partials + g * slot + first;
+      for (long long i = b; i < e; ++i) dst[i] += p[i];
+    }
+  }
+}
+
+// The partition of a Winograd pass over a C x N x H x W input: chunks of whole images of about
+// kTargetTiles tiles inside the fixed groups.
+struct WinogradPlan {
+  template <typename T>
+  WinogradPlan(const Tensor<T>& x, int out, int in)
+      : n(static_cast<int>(x.shape(1))),
+        grid{static_cast<int>(x.shape(2)), static_cast<int>(x.shape(3))},
+        per_image(grid.per_image()),
+        chunk(std::max(1, kTargetTiles / per_image)),
+        groups(NumGroups(n)),
+        plane(static_cast<std::size_t>(out) * in),
+        x_stride(static_cast<std::size_t>(n) * grid.h * grid.w) {}
+  int n;
+  internal::winograd::Grid grid;
+  int per_image, chunk, groups;
+  std::size_t plane;     // out x in: one transformed weight matrix
+  std::size_t x_stride;  // between channels of a C x N x H x W tensor
+};
+}  // namespace
+
+// Winograd F(2x2, 3x3): per chunk of images, transform the input tiles, one matrix product per
+// tile element, transform back (internal/winograd.h). Chunks stay inside the fixed groups, so the
+// result does not depend on the thread count.
+template <typename T>
+void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output) {
+  namespace wg = internal::winograd;
+  const WinogradPlan plan(x, out_, in_);
+  const int n = plan.n, per_image = plan.per_image, chunk = plan.chunk, groups = plan.groups;
+  const wg::Grid grid = plan.grid;
+  const std::size_t plane = plan.plane, x_stride = plan.x_stride;
+  // Transformed in each pass: the weights may have changed since the last one.
+  transformed_.resize(wg::kElements * plane);
+  wg::TransformWeights(weight_.data(), out_, in_, transformed_.data());
+  ws_->Reserve(omp_get_max_threads());
+#pragma omp parallel for schedule(static)
+  for (int g = 0; g < groups; ++g) {
+    const int gb = GroupBegin(g, groups, n);
+    const int ge = GroupBegin(g + 1, groups, n);
+    for (int n0 = gb; n0 < ge; n0 += chunk) {
+      const int m = std::min(chunk, ge - n0);
+      const std::size_t tiles = static_cast<std::size_t>(m) * per_image;
+      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * in_ * tiles + wg::ScratchSize(grid));
+      T* mm = ws_->Thread2(omp_get_thread_num(), wg::kElements * out_ * tiles);
+      const std::size_t offset = static_cast<std::size_t>(n0) * grid.h * grid.w;
+      T* scratch = v + wg::kElements * in_ * tiles;
+      wg::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, tiles, scratch);
+      const Index t = static_cast<Index>(tiles);
+      for (int e = 0; e < wg::kElements; ++e) {
+        const ConstMatrixMap<T> um(transformed_.data() + e * plane, out_, in_, OuterStride<>(in_));
+        const ConstMatrixMap<T> vm(v + e * in_ * tiles, in_, t, OuterStride<>(t));
+        MatrixMap<T> mmap(mm + e * out_ * tiles, out_, t, OuterStride<>(t));
+        mmap.noalias() = um * vm;
+      }
+      wg::TransformOutput(mm, out_, tiles, m, grid, output.data() + offset, x_stride,
+                          has_bias_ ? bias_.data() : static_cast<const T*>(nullptr), scratch);
+    }
+  }
+}
+
+template <typename T>
+void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_grad, Tensor<T>* dx) {
+  namespace wg = internal::winograd;
+  const WinogradPlan plan(x, out_, in_);
+  const int n = plan.n, per_image = plan.per_image, chunk = plan.chunk, groups = plan.groups;
+  const wg::Grid grid = plan.grid;
+  const std::size_t plane = plan.plane, x_stride = plan.x_stride;
+  // Transformed in each pass: the weights may have changed since the last one.
+  transformed_.resize(wg::kElements * plane);
+  wg::TransformWeights(weight_.data(), out_, in_, transformed_.data());
+  const std::size_t grads = wg::kElements * plane;
+  const std::size_t slot = grads + out_;  // one group's partial transformed-weight and bias grads
+  ws_->Reserve(omp_get_max_threads());
+  T* partials = ws_->Partials(slot);
+#pragma omp parallel for schedule(static)
+  for (int g = 0; g < groups; ++g) {
+    const int gb = GroupBegin(g, groups, n);
+    const int ge = GroupBegin(g + 1, groups, n);
+    T* dug = partials + g * slot;
+    T* dbg = dug + grads;
+    for (int n0 = gb; n0 < ge; n0 += chunk) {
+      const int m = std::min(chunk, ge - n0);
+      const std::size_t tiles = static_cast<std::size_t>(m) * per_image;
+      const Index t = static_cast<Index>(tiles);
+      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * in_ * tiles + wg::ScratchSize(grid));
+      T* scratch = v + wg::kElements * in_ * tiles;
+      T* dm = ws_->Thread2(omp_get_thread_num(),
+                           wg::kElements * (static_cast<std::size_t>(out_) + in_) * tiles);
+      T* dv = dm + wg::kElements * out_ * tiles;
+      const std::size_t offset = static_cast<std::size_t>(n0) * grid.h * grid.w;
+      wg::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, tiles, scratch);
+      wg::TransformOutputGradient(output_grad.data() + offset, out_, x_stride, m, grid, dm, tiles,
+                                  scratch);
+      for (int e = 0; e < wg::kElements; ++e) {
+        const ConstMatrixMap<T> vm(v + e * in_ * tiles, in_, t, OuterStride<>(t));
+        const ConstMatrixMap<T> dmm(dm + e * out_ * tiles, out_, t, OuterStride<>(t));
+        MatrixMap<T> dum(dug + e * plane, out_, in_, OuterStride<>(in_));
+        dum.noalias() += dmm * vm.transpose();
+        if (dx) {
+          const ConstMatrixMap<T> um(transformed_.data() + e * plane, out_, in_,
+                                     OuterStride<>(in_));
+          MatrixMap<T> dvm(dv + e * in_ * tiles, in_, t, OuterStride<>(t));
+          dvm.noalias() = um.transpose() * dmm;
+        }
+      }
+      if (has_bias_) {
+        const std::size_t cols = static_cast<std::size_t>(m) * grid.h * grid.w;
+        for (int co = 0; co < out_; ++co) {
+          const T* row = output_grad.data() + co * x_stride + offset;
+          dbg[co] += static_cast<T>(LaneSum(cols, [&](std::size_t i) { return double(row[i]); }));
+        }
+      }
+      if (dx) wg::ScatterInputGradient(dv, in_, tiles, m, grid, dx->data() + offset, x_stride, scratch);
+    }
+  }
+  // Groups are added in index order, whatever thread computed them; then back to 3x3 kernels.
+  transformed_grad_.resize(grads);
+  AddGroupsInOrder(partials, groups, slot, 0, grads, transformed_grad_.data());
+  if (has_bias_) AddGroupsInOrder(partials, groups, slot, grads, out_, bias_grad_.data());
+  wg::TransformWeightGradient(transformed_grad_.data(), out_, in_, weight_grad_.data());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -68,13 +68,21 @@ class WeightedLayer : public Layer<T> {
   Vector<T> weight_, bias_, weight_grad_, bias_grad_;
 };
 
+// How a convolution is lowered to matrix products. kAuto: Winograd F(2x2, 3x3)
+// (internal/winograd.h) for 3x3 kernels with stride 1 and padding 1, im2col for every other
+// shape. kIm2col forces im2col (tests compare the two).
+enum class ConvAlgorithm { kAuto, kIm2col };
+
 // k x k convolution, stride s, zero padding p, optional bias. Weight element order is PyTorch's
-// [out][in][ky][kx]; bias [out]. Lowered by im2col to matrix products per chunk of images.
+// [out][in][ky][kx]; bias [out]. Lowered to matrix products per chunk of images: Winograd
+// F(2x2, 3x3) for 3x3 / stride 1 / padding 1, im2col otherwise (1x1 stride-1 convs need no
+// im2col).
 template <typename T>
 class Conv2d : public WeightedLayer<T> {
  public:
   Conv2d(int in_channels, int out_channels, int kernel, int stride, int padding, bool bias,
-         std::shared_ptr<Workspace<T>> workspace = nullptr);
+         std::shared_ptr<Workspace<T>> workspace = nullptr,
+         ConvAlgorithm algorithm = ConvAlgorithm::kAuto);
   void Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
                bool training) override;
   void Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
@@ -83,6 +91,7 @@ class Conv2d : public WeightedLayer<T> {
   int in_channels() const { return in_; }
   int out_channels() const { return out_; }
   int kernel() const { return k_; }
+  bool winograd() const { return winograd_; }
 
  private:
   using WeightedLayer<T>::has_bias_;
@@ -95,9 +104,14 @@ class Conv2d : public WeightedLayer<T> {
   int LastColumn(int w, int kx, int lo, int ow) const;
   void Im2Col(const Tensor<T>& x, int n0, int images, int oh, int ow, T* col) const;
   void Col2Im(const T* col, int n0, int images, int oh, int ow, Tensor<T>& dx) const;
+  void WinogradForward(const Tensor<T>& x, Tensor<T>& output);
+  void WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_grad, Tensor<T>* dx);
 
   int in_, out_, k_, stride_, pad_;
+  bool winograd_;
   std::shared_ptr<Workspace<T>> ws_;
+  std::vector<T> transformed_;  // Winograd: the weights as 16 x out x in matrices
+  std::vector<T> transformed_grad_;  // Winograd: their gradient summed over the groups
 };
 
 // Batch normalisation over N, H, W per channel, as PyTorch's BatchNorm2d (and BatchNorm1d on

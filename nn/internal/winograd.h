@@ -1,0 +1,293 @@
+// Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional
+// Neural Networks", 2016) for 3x3 convolutions with stride 1 and padding 1: a 2x2 block of
+// outputs is A^T [(G g G^T) ⊙ (B^T d B)] A for the 4x4 input tile d around it, so a layer's
+// multiplications become 16 matrix products (one per tile element xi) of Cout x Cin by
+// Cin x tiles: 2.25x fewer than the direct convolution's, and the buffers are 16/4 = 4 values per
+// output pixel instead of im2col's 9. Only additions and halvings are added, so the rounding stays
+// close to the direct sum (the PyTorch fixtures hold it to 1e-5).
+//
+// The backward pass is the exact adjoint of that forward computation: with dM = A dY A^T per
+// tile, the weight gradient is G^T [sum over tiles of dM ⊙ V] G and the input gradient is
+// B (U^T dM) B^T added back over the overlapping tiles.
+//
+// Layouts: planes are C x N x H x W as in tensor.h; the transformed buffers are
+// [xi][channel][tile] with tiles in (image, tile row, tile column) order, so that each xi slice
+// is a row-major matrix (channels x tiles) for Eigen, and the 3x3 <-> 4x4 weight transforms work
+// on [out][in][ky][kx] (PyTorch's order) and [xi][out][in]. The loops over a row of tiles are
+// marked `omp simd`: their 16 output streams would otherwise keep GCC from vectorising them for
+// fear of aliasing (no reduction is vectorised, so the bits do not change).
+#ifndef IMCNAS_NN_INTERNAL_WINOGRAD_H_
+#define IMCNAS_NN_INTERNAL_WINOGRAD_H_
+
+#include <algorithm>
+#include <cstddef>
+
+namespace imcnas::nn::internal::winograd {
+
+inline constexpr int kElements = 16;  // values of a 4x4 tile (the xi index)
+
+// Tiles of a map of h x w outputs (= inputs: 3x3, stride 1, padding 1): 2x2 outputs each, the
+// last row or column of tiles half outside for odd sizes (its outside outputs are dropped).
+struct Grid {
+  int h = 0, w = 0;
+  int rows() const { return (h + 1) / 2; }
+  int cols() const { return (w + 1) / 2; }
+  int per_image() const { return rows() * cols(); }
+};
+
+// Scratch a transform of one tile row needs: 5 rows of 2 * cols + 2 values.
+inline std::size_t ScratchSize(const Grid& g) {
+  return 5 * (2 * static_cast<std::size_t>(g.cols()) + 2);
+}
+
+// U[xi][o][i] = (G g G^T)[xi] for every 3x3 kernel g = w[o][i]; G = [1 0 0; .5 .5 .5; .5 -.5 .5;
+// 0 0 1].
+template <typename T>
+void TransformWeights(const T* w, int out, int in, T* u) {
+  const std::size_t plane = static_cast<std::size_t>(out) * in;
+  for (std::size_t k = 0; k < plane; ++k) {
+    const T* g = w + 9 * k;
+    T r[4][3];  // G g
+    for (int j = 0; j < 3; ++j) {
+      r[0][j] = g[j];
+      r[1][j] = T(0.5) * (g[j] + g[3 + j] + g[6 + j]);
+      r[2][j] = T(0.5) * (g[j] - g[3 + j] + g[6 + j]);
+      r[3][j] = g[6 + j];
+    }
+    for (int a = 0; a < 4; ++a) {  // (G g) G^T
+      u[(4 * a + 0) * plane + k] = r[a][0];
+      u[(4 * a + 1) * plane + k] = T(0.5) * (r[a][0] + r[a][1] + r[a][2]);
+      u[(4 * a + 2) * plane + k] = T(0.5) * (r[a][0] - r[a][1] + r[a][2]);
+      u[(4 * a + 3) * plane + k] = r[a][2];
+    }
+  }
+}
+
+// The adjoint of TransformWeights: dw[o][i] = G^T dU[.][o][i] G (3x3 from 4x4).
+template <typename T>
+void TransformWeightGradient(const T* du, int out, int in, T* dw) {
+  const std::size_t plane = static_cast<std::size_t>(out) * in;
+  for (std::size_t k = 0; k < plane; ++k) {
+    T z[4][4];
+    for (int e = 0; e < kElements; ++e) z[e / 4][e % 4] = du[e * plane + k];
+    T r[3][4];  // G^T z
+    for (int j = 0; j < 4; ++j) {
+      r[0][j] = z[0][j] + T(0.5) * (z[1][j] + z[2][j]);
+      r[1][j] = T(0.5) * (z[1][j] - z[2][j]);
+      r[2][j] = T(0.5) * (z[1][j] + z[2][j]) + z[3][j];
+    }
+    T* g = dw + 9 * k;
+    for (int a = 0; a < 3; ++a) {  // (G^T z) G
+      g[3 * a + 0] = r[a][0] + T(0.5) * (r[a][1] + r[a][2]);
+      g[3 * a + 1] = T(0.5) * (r[a][1] - r[a][2]);
+      g[3 * a + 2] = T(0.5) * (r[a][1] + r[a][2]) + r[a][3];
+    }
+  }
+}
+
+// V[xi][c][t] = (B^T d B)[xi] for the 4x4 input tile d of tile t (rows 2ty-1..2ty+2, columns
+// 2tx-1..2tx+2, zero outside the map); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+// Channel c, image i is the plane x + c * channel_stride + i * h * w; `tiles` is the row length
+// of V (images * g.per_image()).
+template <typename T>
+void TransformInput(const T* x, int channels, std::size_t channel_stride, int images,
+                    const Grid& g, T* v, std::size_t tiles, T* scratch) {
+  const int h = g.h, w = g.w, tr = g.rows(), tc = g.cols();
+  const int pw = 2 * tc + 2;  // padded row: columns -1 .. 2tc
+  T* a[4] = {scratch, scratch + pw, scratch + 2 * pw, scratch + 3 * pw};
+  T* zero = scratch + 4 * pw;  // rows outside the map
+  std::fill(zero, zero + pw, T(0));
+  for (int k = 0; k < 4; ++k) {
+    a[k][0] = T(0);
+    std::fill(a[k] + 1 + w, a[k] + pw, T(0));
+  }
+  const std::size_t xi_stride = static_cast<std::size_t>(channels) * tiles;
+  for (int c = 0; c < channels; ++c) {
+    for (int i = 0; i < images; ++i) {
+      const T* plane = x + c * channel_stride + static_cast<std::size_t>(i) * h * w;
+      for (int ty = 0; ty < tr; ++ty) {
+        // Rows 2ty-1 .. 2ty+2; outside rows read as zero.
+        const T* r[4];
+        for (int k = 0; k < 4; ++k) {
+          const int y = 2 * ty - 1 + k;
+          r[k] = y >= 0 && y < h ? plane + static_cast<std::size_t>(y) * w : zero;
+        }
+        // B^T along the column: a0 = r0 - r2, a1 = r1 + r2, a2 = r2 - r1, a3 = r1 - r3.
+        {
+          const T *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3];
+          T *a0 = a[0] + 1, *a1 = a[1] + 1, *a2 = a[2] + 1, *a3 = a[3] + 1;
+          #pragma omp simd
+          for (int j = 0; j < w; ++j) {
+            a0[j] = r0[j] - r2[j];
+            a1[j] = r1[j] + r2[j];
+            a2[j] = r2[j] - r1[j];
+            a3[j] = r1[j] - r3[j];
+          }
+        }
+        // B along the row, per tile.
+        T* dst = v + c * tiles + (static_cast<std::size_t>(i) * tr + ty) * tc;
+        for (int k = 0; k < 4; ++k) {
+          const T* s = a[k];
+          T* d0 = dst + (4 * k + 0) * xi_stride;
+          T* d1 = dst + (4 * k + 1) * xi_stride;
+          T* d2 = dst + (4 * k + 2) * xi_stride;
+          T* d3 = dst + (4 * k + 3) * xi_stride;
+          #pragma omp simd
+          for (int tx = 0; tx < tc; ++tx) {
+            const T s0 = s[2 * tx], s1 = s[2 * tx + 1], s2 = s[2 * tx + 2], s3 = s[2 * tx + 3];
+            d0[tx] = s0 - s2;
+            d1[tx] = s1 + s2;
+            d2[tx] = s2 - s1;
+            d3[tx] = s1 - s3;
+          }
+        }
+      }
+    }
+  }
+}
+
+// y = A^T M A (+ bias) for every tile, 2x2 outputs written where they lie inside the map;
+// A^T = [1 1 1 0; 0 1 -1 -1]. Layouts as in TransformInput; `bias` may be null.
+template <typename T>
+void TransformOutput(const T* m, int channels, std::size_t tiles, int images, const Grid& g,
+                     T* y, std::size_t channel_stride, const T* bias, T* scratch) {
+  const int h = g.h, w = g.w, tr = g.rows(), tc = g.cols();
+  const std::size_t xi_stride = static_cast<std::size_t>(channels) * tiles;
+  T* out0 = scratch;           // output rows 2ty and 2ty+1, 2 * tc columns
+  T* out1 = scratch + 2 * tc;
+  for (int c = 0; c < channels; ++c) {
+    const T b = bias ? bias[c] : T(0);
+    for (int i = 0; i < images; ++i) {
+      T* plane = y + c * channel_stride + static_cast<std::size_t>(i) * h * w;
+      for (int ty = 0; ty < tr; ++ty) {
+        const T* e = m + c * tiles + (static_cast<std::size_t>(i) * tr + ty) * tc;
+        #pragma omp simd
+        for (int tx = 0; tx < tc; ++tx) {
+          T p0[4], p1[4];  // A^T along the column
+          for (int s = 0; s < 4; ++s) {
+            const T e0 = e[s * xi_stride + tx], e1 = e[(4 + s) * xi_stride + tx];
+            const T e2 = e[(8 + s) * xi_stride + tx], e3 = e[(12 + s) * xi_stride + tx];
+            p0[s] = e0 + e1 + e2;
+            p1[s] = e1 - e2 - e3;
+          }
+          out0[2 * tx] = p0[0] + p0[1] + p0[2] + b;
+          out0[2 * tx + 1] = p0[1] - p0[2] - p0[3] + b;
+          out1[2 * tx] = p1[0] + p1[1] + p1[2] + b;
+          out1[2 * tx + 1] = p1[1] - p1[2] - p1[3] + b;
+        }
+        T* row0 = plane + static_cast<std::size_t>(2 * ty) * w;
+        std::copy(out0, out0 + w, row0);
+        if (2 * ty + 1 < h) std::copy(out1, out1 + w, row0 + w);
+      }
+    }
+  }
+}
+
+// dM[xi][c][t] = (A dY A^T)[xi] for the 2x2 output-gradient block of tile t (zero outside the
+// map): the gradient of TransformOutput with respect to its tile values.
+template <typename T>
+void TransformOutputGradient(const T* dy, int channels, std::size_t channel_stride, int images,
+                             const Grid& g, T* dm, std::size_t tiles, T* scratch) {
+  const int h = g.h, w = g.w, tr = g.rows(), tc = g.cols();
+  const std::size_t xi_stride = static_cast<std::size_t>(channels) * tiles;
+  T* in0 = scratch;  // rows 2ty and 2ty+1, zero-padded to 2 * tc columns
+  T* in1 = scratch + 2 * tc;
+  in0[2 * tc - 1] = T(0);
+  in1[2 * tc - 1] = T(0);
+  for (int c = 0; c < channels; ++c) {
+    for (int i = 0; i < images; ++i) {
+      const T* plane = dy + c * channel_stride + static_cast<std::size_t>(i) * h * w;
+      for (int ty = 0; ty < tr; ++ty) {
+        const T* row0 = plane + static_cast<std::size_t>(2 * ty) * w;
+        std::copy(row0, row0 + w, in0);
+        if (2 * ty + 1 < h) {
+          std::copy(row0 + w, row0 + 2 * w, in1);
+        } else {
+          std::fill(in1, in1 + w, T(0));
+        }
+        T* dst = dm + c * tiles + (static_cast<std::size_t>(i) * tr + ty) * tc;
+        #pragma omp simd
+        for (int tx = 0; tx < tc; ++tx) {
+          const T d00 = in0[2 * tx], d01 = in0[2 * tx + 1];
+          const T d10 = in1[2 * tx], d11 = in1[2 * tx + 1];
+          // A = [1 0; 1 1; 1 -1; 0 -1] on both sides.
+          const T q0[4] = {d00, d00 + d01, d00 - d01, -d01};
+          const T q1[4] = {d10, d10 + d11, d10 - d11, -d11};
+          for (int s = 0; s < 4; ++s) {
+            dst[(0 + s) * xi_stride + tx] = q0[s];
+            dst[(4 + s) * xi_stride + tx] = q0[s] + q1[s];
+            dst[(8 + s) * xi_stride + tx] = q0[s] - q1[s];
+            dst[(12 + s) * xi_stride + tx] = -q1[s];
+          }
+        }
+      }
+    }
+  }
+}
+
+// dx = sum over tiles of B dV B^T, each 4x4 tile added at rows 2ty-1.., columns 2tx-1.. (parts
+// outside the map dropped): the gradient of TransformInput. Overwrites the planes of dx, adding
+// the tiles in a fixed order.
+template <typename T>
+void ScatterInputGradient(const T* dv, int channels, std::size_t tiles, int images,
+                          const Grid& g, T* dx, std::size_t channel_stride, T* scratch) {
+  const int h = g.h, w = g.w, tr = g.rows(), tc = g.cols();
+  const int pw = 2 * tc + 2;
+  T* a[4] = {scratch, scratch + pw, scratch + 2 * pw, scratch + 3 * pw};
+  const std::size_t xi_stride = static_cast<std::size_t>(channels) * tiles;
+  for (int c = 0; c < channels; ++c) {
+    for (int i = 0; i < images; ++i) {
+      T* plane = dx + c * channel_stride + static_cast<std::size_t>(i) * h * w;
+      std::fill(plane, plane + static_cast<std::size_t>(h) * w, T(0));
+      for (int ty = 0; ty < tr; ++ty) {
+        const T* src = dv + c * tiles + (static_cast<std::size_t>(i) * tr + ty) * tc;
+        // Row k of (dV B^T), per tile, summed over the tiles that overlap (by 2 columns) into
+        // padded row buffer k: column 2u gets element 2 of tile u-1 and element 0 of tile u,
+        // column 2u+1 elements 3 and 1 (B = [1 0 0 0; 0 1 -1 1; -1 1 1 0; 0 0 0 -1]).
+        for (int k = 0; k < 4; ++k) {
+          const T* s0 = src + (4 * k + 0) * xi_stride;
+          const T* s1 = src + (4 * k + 1) * xi_stride;
+          const T* s2 = src + (4 * k + 2) * xi_stride;
+          const T* s3 = src + (4 * k + 3) * xi_stride;
+          T* d = a[k];
+          d[0] = s0[0];
+          d[1] = s1[0] - s2[0] + s3[0];
+          #pragma omp simd
+          for (int u = 1; u < tc; ++u) {
+            d[2 * u] = (s1[u - 1] + s2[u - 1] - s0[u - 1]) + s0[u];
+            d[2 * u + 1] = (s1[u] - s2[u] + s3[u]) - s3[u - 1];
+          }
+          d[2 * tc] = s1[tc - 1] + s2[tc - 1] - s0[tc - 1];
+          d[2 * tc + 1] = -s3[tc - 1];
+        }
+        // B along the column: input rows 2ty-1 .. 2ty+2 get a0, a1 - a2 + a3, a1 + a2 - a0, -a3.
+        const T* a0 = a[0] + 1;
+        const T* a1 = a[1] + 1;
+        const T* a2 = a[2] + 1;
+        const T* a3 = a[3] + 1;
+        T* r0 = 2 * ty - 1 >= 0 ? plane + static_cast<std::size_t>(2 * ty - 1) * w : nullptr;
+        T* r1 = plane + static_cast<std::size_t>(2 * ty) * w;
+        T* r2 = 2 * ty + 1 < h ? r1 + w : nullptr;
+        T* r3 = 2 * ty + 2 < h ? r1 + 2 * w : nullptr;
+        if (r0) {
+          #pragma omp simd
+          for (int j = 0; j < w; ++j) r0[j] += a0[j];
+        }
+        #pragma omp simd
+        for (int j = 0; j < w; ++j) r1[j] += a1[j] - a2[j] + a3[j];
+        if (r2) {
+          #pragma omp simd
+          for (int j = 0; j < w; ++j) r2[j] += a1[j] + a2[j] - a0[j];
+        }
+        if (r3) {
+          #pragma omp simd
+          for (int j = 0; j < w; ++j) r3[j] -= a3[j];
+        }
+      }
+    }
+  }
+}
+
+}  // namespace imcnas::nn::internal::winograd
+
+#endif  // IMCNAS_NN_INTERNAL_WINOGRAD_H_

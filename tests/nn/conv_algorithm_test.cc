@@ -1,0 +1,131 @@
+// Winograd F(2x2, 3x3) against the im2col lowering of the same 3x3 / stride 1 / padding 1
+// convolution: forward output, input gradient, weight and bias gradients, on maps with odd and
+// even sides (tiles half outside), single rows and columns, maps larger than one chunk, and
+// batches spanning several groups. Double agrees to rounding; float to 1e-5 relative, the
+// tolerance of the PyTorch fixtures.
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "nn/layers.h"
+
+namespace imcnas::nn {
+namespace {
+
+struct Shape {
+  int in, out, n, h, w;
+  bool bias;
+};
+
+template <typename T>
+double RelativeError(const T* a, const T* b, std::size_t size) {
+  double diff = 0, norm = 0;
+  for (std::size_t i = 0; i < size; ++i) {
+    diff = std::max(diff, std::abs(double(a[i]) - double(b[i])));
+    norm = std::max(norm, std::abs(double(b[i])));
+  }
+  return norm == 0 ? diff : diff / norm;
+}
+
+template <typename T>
+void Compare(const Shape& s, double tolerance) {
+  const std::string what = "in " + std::to_string(s.in) + " out " + std::to_string(s.out) +
+                           " n " + std::to_string(s.n) + " " + std::to_string(s.h) + "x" +
+                           std::to_string(s.w);
+  Conv2d<T> wino(s.in, s.out, 3, 1, 1, s.bias);
+  Conv2d<T> direct(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kIm2col);
+  ASSERT_TRUE(wino.winograd());
+  ASSERT_FALSE(direct.winograd());
+  std::mt19937_64 gen(static_cast<std::uint64_t>(s.in * 1000 + s.h * 10 + s.w));
+  std::normal_distribution<double> normal;
+  for (std::size_t i = 0; i < wino.weight().size(); ++i) {
+    wino.weight()(i) = direct.weight()(i) = static_cast<T>(normal(gen));
+  }
+  for (std::size_t i = 0; i < wino.bias().size(); ++i) {
+    wino.bias()(i) = direct.bias()(i) = static_cast<T>(normal(gen));
+  }
+  Tensor<T> x, dy;
+  EnsureShape(x, s.in, s.n, s.h, s.w);
+  EnsureShape(dy, s.out, s.n, s.h, s.w);
+  for (auto& v : x) v = static_cast<T>(normal(gen));
+  for (auto& v : dy) v = static_cast<T>(normal(gen));
+  Tensor<T> y1, y2, dx1, dx2;
+  wino.Forward({&x}, y1, true);
+  direct.Forward({&x}, y2, true);
+  ASSERT_EQ(y1.shape(), y2.shape()) << what;
+  EXPECT_LT(RelativeError(y1.data(), y2.data(), y1.size()), tolerance) << "output, " << what;
+  wino.Backward({&x}, y1, dy, {&dx1});
+  direct.Backward({&x}, y2, dy, {&dx2});
+  EXPECT_LT(RelativeError(dx1.data(), dx2.data(), dx1.size()), tolerance) << "dx, " << what;
+  EXPECT_LT(RelativeError(wino.weight_grad().data(), direct.weight_grad().data(),
+                          wino.weight_grad().size()),
+            tolerance)
+      << "dw, " << what;
+  if (s.bias) {
+    EXPECT_LT(RelativeError(wino.bias_grad().data(), direct.bias_grad().data(), s.out), tolerance)
+        << "db, " << what;
+  }
+  // Without an input gradient (a network's first layer) the parameter gradients are the same.
+  const Vector<T> dw = wino.weight_grad();
+  wino.Backward({&x}, y1, dy, {nullptr});
+  EXPECT_EQ(dw, wino.weight_grad()) << what;
+}
+
+const std::vector<Shape> kShapes = {
+    {3, 4, 2, 6, 5, true},     // the PyTorch fixture's shape
+    {17, 9, 3, 7, 7, false},   // odd map: last tile row and column half outside
+    {8, 16, 2, 8, 8, true},    // even map
+    {5, 3, 4, 1, 1, true},     // one pixel: only the kernel centre acts
+    {4, 6, 2, 1, 9, false},    // a single row
+    {4, 6, 2, 10, 1, true},    // a single column
+    {6, 5, 2, 33, 34, true},   // more tiles per image than one chunk
+    {7, 8, 19, 4, 6, false},   // a batch over all eight groups, several images per chunk
+};
+
+TEST(ConvAlgorithm, WinogradOnlyFor3x3Stride1Padding1) {
+  EXPECT_TRUE(Conv2d<float>(4, 4, 3, 1, 1, false).winograd());
+  EXPECT_FALSE(Conv2d<float>(4, 4, 3, 2, 1, false).winograd());
+  EXPECT_FALSE(Conv2d<float>(4, 4, 3, 1, 0, false).winograd());
+  EXPECT_FALSE(Conv2d<float>(4, 4, 5, 1, 1, false).winograd());
+  EXPECT_FALSE(Conv2d<float>(4, 4, 1, 1, 0, false).winograd());
+  EXPECT_FALSE(Conv2d<float>(4, 4, 3, 1, 1, false, nullptr, ConvAlgorithm::kIm2col).winograd());
+}
+
+TEST(ConvAlgorithm, WinogradEqualsIm2colInDouble) {
+  for (const Shape& s : kShapes) Compare<double>(s, 1e-12);
+}
+
+TEST(ConvAlgorithm, WinogradEqualsIm2colInFloat) {
+  for (const Shape& s : kShapes) Compare<float>(s, 1e-5);
+}
+
+TEST(ConvAlgorithm, WinogradIsExactForAnIdentityKernel) {
+  // A kernel with a single 1 at (ky, kx) shifts the map; Winograd must reproduce the shift
+  // exactly (every value passes through one multiplication by 1 plus exact zeros), padding zeros
+  // included.
+  for (int ky = 0; ky < 3; ++ky) {
+    for (int kx = 0; kx < 3; ++kx) {
+      Conv2d<float> conv(1, 1, 3, 1, 1, false);
+      conv.weight().fill(0.0f);
+      conv.weight()(ky * 3 + kx) = 1.0f;
+      Tensor<float> x, y;
+      EnsureShape(x, 1, 1, 5, 7);
+      for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(i + 1);
+      conv.Forward({&x}, y, false);
+      for (int oy = 0; oy < 5; ++oy) {
+        for (int ox = 0; ox < 7; ++ox) {
+          const int iy = oy + ky - 1, ix = ox + kx - 1;
+          const float want = iy < 0 || iy >= 5 || ix < 0 || ix >= 7 ? 0.0f : x(0, 0, iy, ix);
+          EXPECT_EQ(y(0, 0, oy, ox), want) << ky << kx << " at " << oy << "," << ox;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace imcnas::nn
