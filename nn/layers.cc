@@ -510,22 +510,20 @@ void BatchNorm<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T
       const double shift = xc[0];
       double s1 = 0, s2 = 0;
       {
-        double a1[8] = {0, 0, 0, 0, 0, 0, 0, 0}, a2[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        internal::Lanes a1 = {}, a2 = {};
         std::size_t i = 0;
         for (; i + 8 <= m; i += 8) {
-          for (int l = 0; l < 8; ++l) {
-            const double d = xc[i + l] - shift;
-            a1[l] += d;
-            a2[l] += d * d;
-          }
+          const internal::Lanes d = internal::Load8(xc + i) - shift;
+          a1 += d;
+          a2 += d * d;
         }
         for (int l = 0; i < m; ++i, ++l) {
           const double d = xc[i] - shift;
           a1[l] += d;
           a2[l] += d * d;
         }
-        s1 = ((a1[0] + a1[1]) + (a1[2] + a1[3])) + ((a1[4] + a1[5]) + (a1[6] + a1[7]));
-        s2 = ((a2[0] + a2[1]) + (a2[2] + a2[3])) + ((a2[4] + a2[5]) + (a2[6] + a2[7]));
+        s1 = internal::Combine(a1);
+        s2 = internal::Combine(a2);
       }
       mean = shift + s1 / m;
       const double var = std::max(0.0, s2 / m - (s1 / m) * (s1 / m));
@@ -569,20 +567,20 @@ void BatchNorm<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const T
     const double inv_std = inv_std_[c];
     double dbeta = 0, dy_x = 0;  // sum(dy), sum(dy * (x - mean))
     {
-      double a1[8] = {0, 0, 0, 0, 0, 0, 0, 0}, a2[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      internal::Lanes a1 = {}, a2 = {};
       std::size_t i = 0;
       for (; i + 8 <= m; i += 8) {
-        for (int l = 0; l < 8; ++l) {
-          a1[l] += dy(i + l);
-          a2[l] += static_cast<double>(dy(i + l)) * (xc[i + l] - mean);
-        }
+        internal::Lanes g = internal::Load8(dyc_raw + i);
+        if (fused) g = internal::Load8(yc + i) > 0.0 ? g : 0.0;
+        a1 += g;
+        a2 += g * (internal::Load8(xc + i) - mean);
       }
       for (int l = 0; i < m; ++i, ++l) {
         a1[l] += dy(i);
         a2[l] += static_cast<double>(dy(i)) * (xc[i] - mean);
       }
-      dbeta = ((a1[0] + a1[1]) + (a1[2] + a1[3])) + ((a1[4] + a1[5]) + (a1[6] + a1[7]));
-      dy_x = ((a2[0] + a2[1]) + (a2[2] + a2[3])) + ((a2[4] + a2[5]) + (a2[6] + a2[7]));
+      dbeta = internal::Combine(a1);
+      dy_x = internal::Combine(a2);
     }
     const double dgamma = dy_x * inv_std;
     gamma_grad_(c) = static_cast<T>(dgamma);
