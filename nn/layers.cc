@@ -657,6 +657,30 @@ void MaxPool<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>&
     const T* in = x.data() + pl * h * w;
     T* out = output.data() + pl * oh * ow;
     std::int32_t* arg = argmax_.data() + pl * oh * ow;
+    if (window_ == 2) {  // the blocks' pool: the same rule as below, branch-free and vectorised
+      for (int oy = 0; oy < oh; ++oy) {
+        const T* r0 = in + 2 * oy * w;
+        const T* r1 = r0 + w;
+        T* o = out + oy * ow;
+        std::int32_t* a = arg + oy * ow;
+        const std::int32_t base = 2 * oy * w;
+#pragma omp simd
+        for (int ox = 0; ox < ow; ++ox) {
+          T value = r0[2 * ox];
+          std::int32_t best = base + 2 * ox;
+          const T c[3] = {r0[2 * ox + 1], r1[2 * ox], r1[2 * ox + 1]};
+          const std::int32_t ci[3] = {best + 1, best + w, best + w + 1};
+          for (int k = 0; k < 3; ++k) {
+            const bool take = !(c[k] <= value) && value == value;
+            value = take ? c[k] : value;
+            best = take ? ci[k] : best;
+          }
+          o[ox] = value;
+          a[ox] = best;
+        }
+      }
+      continue;
+    }
     for (int oy = 0; oy < oh; ++oy) {
       for (int ox = 0; ox < ow; ++ox) {
         int best = oy * window_ * w + ox * window_;

@@ -180,6 +180,54 @@ TEST(GradientCheck, MaxPool) {
   CheckLayer(pool, {Random(2, 2, 5, 4, g)}, true);  // odd height: last row dropped
 }
 
+// Ties go to the first element in window order (row by row) and a NaN wins from where it
+// appears, as in PyTorch; the gradient follows the chosen element. Windows 2 (a vectorised path)
+// and 3 (the general loop), on maps with odd sides and values drawn from {0, 1, NaN}.
+TEST(GradientCheck, MaxPoolTiesAndNaN) {
+  const D nan = std::numeric_limits<D>::quiet_NaN();
+  for (int window : {2, 3}) {
+    std::mt19937_64 g(static_cast<std::uint64_t>(window));
+    std::uniform_int_distribution<int> pick(0, 4);
+    Tensor<D> x;
+    EnsureShape(x, 2, 3, 7, 9);
+    for (auto& v : x) {
+      const int r = pick(g);
+      v = r == 0 ? nan : r < 3 ? 0.0 : 1.0;
+    }
+    MaxPool<D> pool(window);
+    Tensor<D> y, dx, dy;
+    pool.Forward({&x}, y, true);
+    EnsureShape(dy, y.shape(0), y.shape(1), y.shape(2), y.shape(3));
+    for (std::size_t i = 0; i < dy.size(); ++i) dy.data()[i] = static_cast<D>(i + 1);
+    pool.Backward({&x}, y, dy, {&dx});
+    Tensor<D> want_dx = xt::zeros<D>(x.shape());
+    for (std::size_t c = 0; c < x.shape(0); ++c) {
+      for (std::size_t n = 0; n < x.shape(1); ++n) {
+        for (std::size_t oy = 0; oy < y.shape(2); ++oy) {
+          for (std::size_t ox = 0; ox < y.shape(3); ++ox) {
+            std::size_t by = oy * window, bx = ox * window;
+            for (std::size_t k = 0; k < static_cast<std::size_t>(window * window); ++k) {
+              const std::size_t iy = oy * window + k / window, ix = ox * window + k % window;
+              const D best = x(c, n, by, bx), v = x(c, n, iy, ix);
+              if (!std::isnan(best) && (std::isnan(v) || v > best)) by = iy, bx = ix;
+            }
+            const D want = x(c, n, by, bx);
+            const std::string at = std::to_string(window) + ": " + std::to_string(oy) + "," +
+                                   std::to_string(ox);
+            if (std::isnan(want)) {
+              EXPECT_TRUE(std::isnan(y(c, n, oy, ox))) << at;
+            } else {
+              EXPECT_EQ(y(c, n, oy, ox), want) << at;
+            }
+            want_dx(c, n, by, bx) += dy(c, n, oy, ox);
+          }
+        }
+      }
+    }
+    EXPECT_EQ(dx, want_dx) << "window " << window;
+  }
+}
+
 TEST(GradientCheck, MaxPoolWindowThree) {
   std::mt19937_64 g(18);
   MaxPool<D> pool(3);
