@@ -1,6 +1,9 @@
 // Throughput of the trainer: images per second of a whole training step (forward, loss,
 // backward, SGD update) and of inference, at batch 128, with the GFLOP/s that implies
 // (a training step counts 3 x 2 x MACs per image: forward, input gradient, weight gradient).
+// The MACs are those of the direct convolution (arch's counts), so with Winograd's 3x3
+// convolutions, which multiply 2.25x less, the figure is an effective rate that can exceed
+// the machine's matrix-product peak.
 //
 //   bazel run //bench:trainer_throughput -- [--arch FILE]... [--threads T] [--batch B]
 //       [--iterations N (fixed count, for profiling)] [--min_time S (default 2)]

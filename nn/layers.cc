@@ -3,6 +3,10 @@
 // inlined here; the code is Eigen's.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
+// internal::Lanes (8 doubles) is passed by value between inline helpers: on a CPU without
+// AVX-512 GCC warns that such an argument's ABI differs from an AVX-512 build's. Nothing here is
+// an ABI boundary (the helpers are inline and internal).
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 #include "nn/layers.h"
 
@@ -30,7 +34,8 @@ using internal::NumGroups;
 // Columns of one im2col chunk: large enough for an efficient matrix product, small enough for
 // the chunk to stay near the caches.
 constexpr int kTargetColumns = 1024;
-// Tiles of one Winograd chunk (4 output pixels each); the same trade-off.
+// Tiles of one Winograd chunk (4 output pixels each); the same trade-off. Chunks are whole
+// images, so a map of more than 256 tiles makes chunks of one image, however many tiles.
 constexpr int kTargetTiles = 256;
 
 template <typename T>

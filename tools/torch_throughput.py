@@ -10,8 +10,9 @@ PyTorch on Debian defaults to one thread here, so the thread count is set explic
 is whatever libblas.so.3 points to (the script prints it: install libopenblas0-pthread, or the
 comparison is against the slow reference BLAS). Convolutions go through oneDNN when available.
 GFLOP/s counts 2 FLOPs per
-multiply-accumulate: 2 x MACs per inferred image, 6 x per trained image (forward, input and weight
-gradients).
+multiply-accumulate of the direct convolution: 2 x MACs per inferred image, 6 x per trained image
+(forward, input and weight gradients). imcnas computes 3x3 stride-1 convolutions by Winograd
+F(2x2, 3x3), which needs 2.25x fewer multiplications, so its figure is an effective rate.
 The machine may be shared: run both sides in the same invocation so they see the same load."""
 import argparse
 import json

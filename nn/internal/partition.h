@@ -23,7 +23,8 @@ inline int GroupBegin(int g, int groups, int items) {
 
 // Eight double lanes as one GCC vector: lane-wise arithmetic, so a sum kept in Lanes adds
 // every lane in the same order as eight scalar accumulators would, but compiles to one AVX-512
-// register (two AVX ones). GCC leaves the equivalent loop over a double[8] scalar.
+// register (two AVX ones without AVX-512: layers.cc then silences GCC's -Wpsabi note about
+// passing it by value). GCC leaves the equivalent loop over a double[8] scalar.
 using Lanes = double __attribute__((vector_size(64)));
 
 // Elements p[0..7] as doubles.

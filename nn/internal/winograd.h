@@ -4,7 +4,9 @@
 // multiplications become 16 matrix products (one per tile element xi) of Cout x Cin by
 // Cin x tiles: 2.25x fewer than the direct convolution's, and the buffers are 16/4 = 4 values per
 // output pixel instead of im2col's 9. Only additions and halvings are added, so the rounding stays
-// close to the direct sum (the PyTorch fixtures hold it to 1e-5).
+// close to the direct sum (the PyTorch fixtures hold it to 1e-5). One difference: an infinite
+// input gives NaN (inf - inf in B^T d B) where the direct sum gives +-inf, in the same outputs
+// (those whose 3x3 window holds it); a run that reaches inf has diverged either way.
 //
 // The backward pass is the exact adjoint of that forward computation: with dM = A dY A^T per
 // tile, the weight gradient is G^T [sum over tiles of dM ⊙ V] G and the input gradient is

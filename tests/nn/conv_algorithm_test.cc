@@ -1,7 +1,7 @@
 // Winograd F(2x2, 3x3) against the im2col lowering of the same 3x3 / stride 1 / padding 1
 // convolution: forward output, input gradient, weight and bias gradients, on maps with odd and
-// even sides (tiles half outside), single rows and columns, maps larger than one chunk, and
-// batches spanning several groups. Double agrees to rounding; float to 1e-5 relative, the
+// even sides (tiles half outside), single rows and columns, maps larger than one chunk, groups
+// of several chunks, and batches spanning several groups. Double agrees to rounding; float to 1e-5 relative, the
 // tolerance of the PyTorch fixtures.
 #include <algorithm>
 #include <cmath>
@@ -23,9 +23,11 @@ struct Shape {
 
 template <typename T>
 double RelativeError(const T* a, const T* b, std::size_t size) {
+  // A NaN anywhere makes the error NaN, which fails every EXPECT_LT (std::max would drop it).
   double diff = 0, norm = 0;
   for (std::size_t i = 0; i < size; ++i) {
-    diff = std::max(diff, std::abs(double(a[i]) - double(b[i])));
+    const double d = std::abs(double(a[i]) - double(b[i]));
+    if (!(d <= diff)) diff = d;
     norm = std::max(norm, std::abs(double(b[i])));
   }
   return norm == 0 ? diff : diff / norm;
@@ -70,9 +72,10 @@ void Compare(const Shape& s, double tolerance) {
         << "db, " << what;
   }
   // Without an input gradient (a network's first layer) the parameter gradients are the same.
-  const Vector<T> dw = wino.weight_grad();
+  const Vector<T> dw = wino.weight_grad(), db = wino.bias_grad();
   wino.Backward({&x}, y1, dy, {nullptr});
   EXPECT_EQ(dw, wino.weight_grad()) << what;
+  EXPECT_EQ(db, wino.bias_grad()) << what;
 }
 
 const std::vector<Shape> kShapes = {
@@ -84,6 +87,8 @@ const std::vector<Shape> kShapes = {
     {4, 6, 2, 10, 1, true},    // a single column
     {6, 5, 2, 33, 34, true},   // more tiles per image than one chunk
     {7, 8, 19, 4, 6, false},   // a batch over all eight groups, several images per chunk
+    {3, 4, 16, 23, 23, true},  // one image per chunk (144 tiles), two chunks per group
+    {4, 5, 24, 12, 12, true},  // 7 images per chunk, 3 per group
 };
 
 TEST(ConvAlgorithm, WinogradOnlyFor3x3Stride1Padding1) {

@@ -41,12 +41,14 @@ bool BitEqual(const std::vector<float>& a, const std::vector<float>& b) {
 }
 
 TEST(Determinism, SameBitsWithOneTwoAndThreeThreads) {
-  // 37 images: uneven groups; 6x6 maps after the pool: several images per im2col chunk.
+  // 37 images: uneven groups of 4-5. 24x24 maps: Winograd chunks of one image (144 tiles), so
+  // several chunks per group; 12x12 after the pool: several images per Winograd chunk (36 tiles
+  // each) and per im2col chunk of the RES block's 1x1 shortcut.
   const arch::Graph graph = arch::Lower(arch::ParseArchitecture(
-      R"({"input": [12, 12, 3], "classes": 5,
+      R"({"input": [24, 24, 3], "classes": 5,
           "blocks": [["VGG", 8], ["RES", 16], ["MVGG", 8]]})"));
   const int batch = 37;
-  std::vector<float> images(static_cast<std::size_t>(batch) * 12 * 12 * 3);
+  std::vector<float> images(static_cast<std::size_t>(batch) * 24 * 24 * 3);
   std::mt19937_64 g(3);
   std::normal_distribution<float> normal;
   for (auto& v : images) v = normal(g);
