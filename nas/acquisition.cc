@@ -33,6 +33,9 @@ double Erfcx(double x) {
 }
 
 double LogNormalCdf(double z) {
+  // For z > 0, log(1 - Phi(-z)) keeps the tail that log(Phi(z)) rounds away (exactly 0 from
+  // z ~ 8.3 on, which would make every confident candidate tie).
+  if (z > 0.0) return std::log1p(-0.5 * std::erfc(z * kInvSqrt2));
   if (z > -5.0) return std::log(Phi(z));
   // Phi(z) = 0.5 erfcx(-z / sqrt2) exp(-z^2 / 2)
   return std::log(0.5 * Erfcx(-z * kInvSqrt2)) - 0.5 * z * z;

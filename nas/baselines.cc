@@ -207,7 +207,7 @@ void RankAndCrowd(const std::vector<std::vector<double>>& pts, std::vector<int>*
 // Regularised (aging) evolution, Real et al. 2019: the population is the `population` most
 // recent evaluations; a parent is the best of `tournament` members drawn without replacement
 // (best = lowest objective; with several objectives the lowest Pareto rank within the sample,
-// then the largest crowding distance, then the earlier member); the child is one random edit of
+// then the largest crowding distance, then the member drawn first); the child is one random edit of
 // it. Until the population is full, proposals are uniform over depth, then blocks.
 class EvolutionOptimizer : public OptimizerBase {
  public:

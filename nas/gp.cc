@@ -13,7 +13,7 @@ namespace {
 constexpr double kSqrt5 = 2.23606797749978969640917366873128;
 constexpr double kLog2Pi = 1.83787706640934548356065947281123;
 
-// Matérn 5/2 value and -(d matern / d log l_d) / (dx_d / l_d)^2 (the common factor of its
+// Matérn 5/2 value and (d matern / d log l_d) / (dx_d / l_d)^2 (the common factor of its
 // length-scale derivatives), from r.
 inline void Matern(double r, double* value, double* gradient_factor) {
   const double s = kSqrt5 * r;

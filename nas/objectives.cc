@@ -9,6 +9,17 @@
 namespace imcnas::nas {
 namespace {
 
+void RequireFinite(const std::vector<std::vector<double>>& points, const char* what) {
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    for (double v : points[i]) {
+      if (!std::isfinite(v)) {
+        throw std::invalid_argument(std::string(what) + ": point " + std::to_string(i) +
+                                    " has a non-finite objective");
+      }
+    }
+  }
+}
+
 bool Dominates(const std::vector<double>& a, const std::vector<double>& b) {
   bool strictly = false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -72,6 +83,7 @@ double AugmentedTchebycheff(const std::vector<double>& normalised,
 }
 
 std::vector<std::size_t> ParetoFront(const std::vector<std::vector<double>>& points) {
+  RequireFinite(points, "ParetoFront");
   std::vector<std::size_t> front;
   for (std::size_t i = 0; i < points.size(); ++i) {
     bool keep = true;
@@ -85,6 +97,7 @@ std::vector<std::size_t> ParetoFront(const std::vector<std::vector<double>>& poi
 }
 
 std::vector<int> ParetoRanks(const std::vector<std::vector<double>>& points) {
+  RequireFinite(points, "ParetoRanks");
   const std::size_t n = points.size();
   std::vector<int> rank(n, -1), dominated_by(n, 0);
   std::vector<std::vector<std::size_t>> dominates(n);

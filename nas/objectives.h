@@ -37,11 +37,12 @@ double AugmentedTchebycheff(const std::vector<double>& normalised, const std::ve
                             double rho = 0.05);
 
 // Indices of the non-dominated points (minimisation), in increasing index order. Of several
-// identical points only the first is kept.
+// identical points only the first is kept. Throws std::invalid_argument on a NaN or infinite
+// objective (a NaN would never be dominated).
 std::vector<std::size_t> ParetoFront(const std::vector<std::vector<double>>& points);
 
 // Pareto rank of every point (0 = non-dominated, 1 = non-dominated after removing rank 0, ...),
-// as NSGA-II's fast non-dominated sort.
+// as NSGA-II's fast non-dominated sort. Throws like ParetoFront.
 std::vector<int> ParetoRanks(const std::vector<std::vector<double>>& points);
 
 // Exact hypervolume dominated by `points` and bounded by `reference` (minimisation), for 1, 2 or

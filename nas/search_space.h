@@ -1,6 +1,9 @@
 // The search space: CNNs of 1 to 7 blocks, each block one of VGG, MVGG, RES with output channels
-// from {16, 32, 48, 64, 96, 128} (the paper's space, 648,232,974 networks), and the numbering
-// that gives every network an index in [0, size()).
+// from {16, 32, 48, 64, 96, 128} (the paper's space, 648,232,974 block lists), and the numbering
+// that gives every block list an index in [0, size()). Not every list is a different network: a
+// VGG block on a map already below 2x2 does not pool (arch/graph.cc) and so equals the MVGG
+// block of the same width; the space does not know the input size and counts both (distinct
+// networks: 643,987,278 on 32x32 inputs, 619,905,006 on 28x28).
 //
 // Numbering. A block is one of C "choices" (kind x channels x kernel, in that nesting order, so
 // in the paper's space choice 0 is VGG-16, 5 is VGG-128, 6 is MVGG-16, ..., 17 is RES-128).
@@ -56,7 +59,7 @@ struct BlockChoice {
 //     kernel_s likewise when the space has more than one kernel size;
 //   then three whole-network summaries that the slot entries can express only through many
 //   length-scales at once, and that drive both accuracy and crossbar cost: depth fraction,
-//   fraction of blocks that pool (VGG halves the feature map, so this sets the resolution of
+//   VGG blocks / max_depth (VGG halves the feature map, so this sets the resolution of
 //   everything after it), and mean width.
 // - categorical (overlap / Hamming kernel, one weight per slot): the kind of block in slot s,
 //   with "absent" as its own category (value kinds.size()). Block kinds are categories, not

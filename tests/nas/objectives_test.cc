@@ -88,6 +88,9 @@ TEST(ParetoTest, FrontAndRanks) {
   const std::vector<std::vector<double>> pts = {{1, 5}, {2, 2}, {3, 3}, {5, 1}, {2, 2}, {4, 4}};
   EXPECT_EQ(ParetoFront(pts), (std::vector<std::size_t>{0, 1, 3}));
   EXPECT_EQ(ParetoRanks(pts), (std::vector<int>{0, 0, 1, 0, 0, 2}));
+  // A NaN would never be dominated: refused, not silently put on the front.
+  EXPECT_THROW(ParetoFront({{1, 2}, {NAN, 0}}), std::invalid_argument);
+  EXPECT_THROW(ParetoRanks({{1, 2}, {0, INFINITY}}), std::invalid_argument);
   Rng rng(1);
   std::vector<std::vector<double>> r(200, std::vector<double>(3));
   for (auto& p : r) for (double& x : p) x = rng.Uniform();
@@ -144,6 +147,20 @@ TEST(AcquisitionTest, LogPiAndUcb) {
     EXPECT_NEAR(LogNormalCdf(z), direct, 1e-10 * std::abs(direct) + 1e-15) << z;
   }
   EXPECT_TRUE(std::isfinite(LogNormalCdf(-1e4)));
+  // The upper tail: log Phi(z) ~ -Phi(-z) stays below 0 and strictly increasing (log(Phi(z))
+  // rounds to exactly 0 from z ~ 8.3, where every confident candidate would tie).
+  double previous = LogNormalCdf(0.0);
+  for (double z = 0.5; z <= 30; z += 0.5) {
+    const double tail = 0.5 * std::erfc(z / std::sqrt(2.0));  // Phi(-z)
+    // log(1 - t) = -t - t^2/2 - t^3/3 - ...; from z = 4 on (t < 3.2e-5) three terms are exact
+    // to 1e-14 relative.
+    const double want = z < 4 ? std::log(0.5 * std::erfc(-z / std::sqrt(2.0)))
+                              : -tail * (1 + tail * (0.5 + tail / 3));
+    EXPECT_NEAR(LogNormalCdf(z), want, 1e-12 * std::abs(want) + 1e-300) << z;
+    ASSERT_LT(LogNormalCdf(z), 0.0) << z;
+    ASSERT_GT(LogNormalCdf(z), previous) << z;
+    previous = LogNormalCdf(z);
+  }
   EXPECT_DOUBLE_EQ(UpperConfidenceBound(1.0, 0.5, 2.0), 0.0);
 }
 
