@@ -48,6 +48,34 @@ void SameShape(const Tensor<T>& a, Tensor<T>& b) {
   EnsureShape(b, a.shape(0), a.shape(1), a.shape(2), a.shape(3));
 }
 
+// dst[i] = sum over groups g, in index order, of partials[g * slot + first + i], i < count:
+// one pass per group over contiguous memory (vectorised), the same additions in the same order
+// as summing each element over the groups.
+template <typename T>
+void AddGroupsInOrder(const T* partials, int groups, std::size_t slot, std::size_t first,
+                      std::size_t count, T* dst) {
+  const long long n = static_cast<long long>(count);
+#pragma omp parallel for schedule(static)
+  for (long long b = 0; b < n; b += 4096) {
+    const long long e = std::min(n, b + 4096);
+    std::copy(partials + first + b, partials + first + e, dst + b);
+    for (int g = 1; g < groups; ++g) {
+      const T* p = partials + g * slot + first;
+      for (long long i = b; i < e; ++i) dst[i] += p[i];
+    }
+  }
+}
+
+// sums[r] += sum of rows[r * stride + i], i < count, for r < n_rows (a conv's bias gradient over
+// one chunk: row r is output channel r's gradients), each in LaneSum's fixed order.
+template <typename T>
+void AddRowSums(const T* rows, int n_rows, std::size_t stride, std::size_t count, T* sums) {
+  for (int r = 0; r < n_rows; ++r) {
+    const T* row = rows + r * stride;
+    sums[r] += static_cast<T>(LaneSum(count, [&](std::size_t i) { return double(row[i]); }));
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -299,12 +327,7 @@ void Conv2d<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tens
       const ConstMatrixMap<T> dym(output_grad.data() + static_cast<std::size_t>(n0) * p, out_, cols,
                                   OuterStride<>(static_cast<Index>(n) * p));
       dwg.noalias() += dym * cm.transpose();
-      if (has_bias_) {
-        for (int co = 0; co < out_; ++co) {
-          const T* row = dym.row(co).data();
-          dbg[co] += static_cast<T>(LaneSum(cols, [&](std::size_t i) { return double(row[i]); }));
-        }
-      }
+      if (has_bias_) AddRowSums(dym.data(), out_, static_cast<std::size_t>(n) * p, cols, dbg);
       if (!dx) continue;
       if (pointwise()) {
         MatrixMap<T> dxm(dx->data() + static_cast<std::size_t>(n0) * p, in_, cols,
@@ -319,38 +342,11 @@ void Conv2d<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tens
     }
   }
   // Groups are added in index order, whatever thread computed them.
-  const long long total = static_cast<long long>(has_bias_ ? slot : weights);
-#pragma omp parallel for schedule(static)
-  for (long long i = 0; i < total; ++i) {
-    T sum = partials[i];
-    for (int g = 1; g < groups; ++g) sum += partials[g * slot + i];
-    if (i < static_cast<long long>(weights)) {
-      weight_grad_(i) = sum;
-    } else {
-      bias_grad_(i - weights) = sum;
-    }
-  }
+  AddGroupsInOrder(partials, groups, slot, 0, weights, weight_grad_.data());
+  if (has_bias_) AddGroupsInOrder(partials, groups, slot, weights, out_, bias_grad_.data());
 }
 
 namespace {
-// dst[i] = sum over groups g, in index order, of partials[g * slot + first + i], i < count:
-// one pass per group over contiguous memory (vectorised), the same additions in the same order
-// as summing each element over the groups.
-template <typename T>
-void AddGroupsInOrder(const T* partials, int groups, std::size_t slot, std::size_t first,
-                      std::size_t count, T* dst) {
-  const long long n = static_cast<long long>(count);
-#pragma omp parallel for schedule(static)
-  for (long long b = 0; b < n; b += 4096) {
-    const long long e = std::min(n, b + 4096);
-    std::copy(partials + first + b, partials + first + e, dst + b);
-    for (int g = 1; g < groups; ++g) {
-      const T* p = partials + g * slot + first;
-      for (long long i = b; i < e; ++i) dst[i] += p[i];
-    }
-  }
-}
-
 // The partition of a Winograd pass over a C x N x H x W input: chunks of whole images of about
 // kTargetTiles tiles inside the fixed groups.
 struct WinogradPlan {
@@ -371,6 +367,14 @@ struct WinogradPlan {
 };
 }  // namespace
 
+// Both passes transform the weights afresh: they may have changed since the last pass.
+template <typename T>
+void Conv2d<T>::TransformWeights() {
+  transformed_.resize(internal::winograd::kElements * static_cast<std::size_t>(out_) * in_);
+  internal::winograd::TransformWeights(weight_.data(), out_, in_, transformed_.data());
+  ws_->Reserve(omp_get_max_threads());
+}
+
 // Winograd F(2x2, 3x3): per chunk of images, transform the input tiles, one matrix product per
 // tile element, transform back (internal/winograd.h). Chunks stay inside the fixed groups, so the
 // result does not depend on the thread count.
@@ -381,10 +385,7 @@ void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output) {
   const int n = plan.n, per_image = plan.per_image, chunk = plan.chunk, groups = plan.groups;
   const wg::Grid grid = plan.grid;
   const std::size_t plane = plan.plane, x_stride = plan.x_stride;
-  // Transformed in each pass: the weights may have changed since the last one.
-  transformed_.resize(wg::kElements * plane);
-  wg::TransformWeights(weight_.data(), out_, in_, transformed_.data());
-  ws_->Reserve(omp_get_max_threads());
+  TransformWeights();
 #pragma omp parallel for schedule(static)
   for (int g = 0; g < groups; ++g) {
     const int gb = GroupBegin(g, groups, n);
@@ -417,12 +418,9 @@ void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_gra
   const int n = plan.n, per_image = plan.per_image, chunk = plan.chunk, groups = plan.groups;
   const wg::Grid grid = plan.grid;
   const std::size_t plane = plan.plane, x_stride = plan.x_stride;
-  // Transformed in each pass: the weights may have changed since the last one.
-  transformed_.resize(wg::kElements * plane);
-  wg::TransformWeights(weight_.data(), out_, in_, transformed_.data());
+  TransformWeights();
   const std::size_t grads = wg::kElements * plane;
   const std::size_t slot = grads + out_;  // one group's partial transformed-weight and bias grads
-  ws_->Reserve(omp_get_max_threads());
   T* partials = ws_->Partials(slot);
 #pragma omp parallel for schedule(static)
   for (int g = 0; g < groups; ++g) {
@@ -456,11 +454,8 @@ void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_gra
         }
       }
       if (has_bias_) {
-        const std::size_t cols = static_cast<std::size_t>(m) * grid.h * grid.w;
-        for (int co = 0; co < out_; ++co) {
-          const T* row = output_grad.data() + co * x_stride + offset;
-          dbg[co] += static_cast<T>(LaneSum(cols, [&](std::size_t i) { return double(row[i]); }));
-        }
+        AddRowSums(output_grad.data() + offset, out_, x_stride,
+                   static_cast<std::size_t>(m) * grid.h * grid.w, dbg);
       }
       if (dx) wg::ScatterInputGradient(dv, in_, tiles, m, grid, dx->data() + offset, x_stride, scratch);
     }

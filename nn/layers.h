@@ -104,6 +104,7 @@ class Conv2d : public WeightedLayer<T> {
   int LastColumn(int w, int kx, int lo, int ow) const;
   void Im2Col(const Tensor<T>& x, int n0, int images, int oh, int ow, T* col) const;
   void Col2Im(const T* col, int n0, int images, int oh, int ow, Tensor<T>& dx) const;
+  void TransformWeights();  // into transformed_, and sizes the workspace for this pass
   void WinogradForward(const Tensor<T>& x, Tensor<T>& output);
   void WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_grad, Tensor<T>* dx);
 
