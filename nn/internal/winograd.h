@@ -259,8 +259,9 @@ void ScatterInputGradient(const T* dv, int channels, std::size_t tiles, int imag
             d[2 * u] = (s1[u - 1] + s2[u - 1] - s0[u - 1]) + s0[u];
             d[2 * u + 1] = (s1[u] - s2[u] + s3[u]) - s3[u - 1];
           }
+          // Column 2tc - 1 (inside the map when w is even); the last tile's element 3 falls on
+          // column 2tc, always outside, and is dropped.
           d[2 * tc] = s1[tc - 1] + s2[tc - 1] - s0[tc - 1];
-          d[2 * tc + 1] = -s3[tc - 1];
         }
         // B along the column: input rows 2ty-1 .. 2ty+2 get a0, a1 - a2 + a3, a1 + a2 - a0, -a3.
         const T* a0 = a[0] + 1;
