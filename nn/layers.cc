@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "nn/internal/gemm.h"
 #include "nn/internal/partition.h"
 #include "nn/internal/winograd.h"
 
@@ -367,13 +368,47 @@ struct WinogradPlan {
 };
 }  // namespace
 
-// Both passes transform the weights afresh: they may have changed since the last pass.
+// Both passes transform the weights afresh: they may have changed since the last pass. Each of
+// the 16 matrices is then packed for internal::gemm: as it is (out x in) for the forward
+// product, transposed (in x out) for the input gradient.
 template <typename T>
-void Conv2d<T>::TransformWeights() {
-  transformed_.resize(internal::winograd::kElements * static_cast<std::size_t>(out_) * in_);
-  internal::winograd::TransformWeights(weight_.data(), out_, in_, transformed_.data());
+void Conv2d<T>::TransformWeights(bool transposed) {
+  namespace wg = internal::winograd;
+  const std::size_t plane = static_cast<std::size_t>(out_) * in_;
+  transformed_.resize(wg::kElements * plane);
+  wg::TransformWeights(weight_.data(), out_, in_, transformed_.data());
+  const int rows = transposed ? in_ : out_, depth = transposed ? out_ : in_;
+  const std::size_t packed_plane =
+      static_cast<std::size_t>(internal::gemm::PackedRows(rows)) * depth;
+  packed_.resize(wg::kElements * packed_plane);
+  for (int e = 0; e < wg::kElements; ++e) {
+    internal::gemm::Pack(transformed_.data() + e * plane, rows, depth,
+                         transposed ? 1 : static_cast<std::size_t>(in_),
+                         transposed ? static_cast<std::size_t>(in_) : 1,
+                         packed_.data() + e * packed_plane);
+  }
   ws_->Reserve(omp_get_max_threads());
 }
+
+namespace {
+// Tiles rounded up to whole column blocks of internal::gemm (the row length of the transformed
+// buffers), and the padding columns zeroed so that the product sees finite values there.
+template <typename T>
+std::size_t PaddedTiles(std::size_t tiles) {
+  const std::size_t b = internal::gemm::ColumnBlock<T>();
+  return (tiles + b - 1) / b * b;
+}
+template <typename T>
+void ZeroPadding(T* buffer, int channels, std::size_t tiles, std::size_t padded) {
+  if (padded == tiles) return;
+  for (int e = 0; e < internal::winograd::kElements; ++e) {
+    T* slice = buffer + e * internal::winograd::XiStride(channels, padded);
+    for (int c = 0; c < channels; ++c) {
+      std::fill(slice + c * padded + tiles, slice + (c + 1) * padded, T(0));
+    }
+  }
+}
+}  // namespace
 
 // Winograd F(2x2, 3x3): per chunk of images, transform the input tiles, one matrix product per
 // tile element, transform back (internal/winograd.h). Chunks stay inside the fixed groups, so the
@@ -384,8 +419,10 @@ void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output) {
   const WinogradPlan plan(x, out_, in_);
   const int n = plan.n, per_image = plan.per_image, chunk = plan.chunk, groups = plan.groups;
   const wg::Grid grid = plan.grid;
-  const std::size_t plane = plan.plane, x_stride = plan.x_stride;
-  TransformWeights();
+  const std::size_t x_stride = plan.x_stride;
+  TransformWeights(false);
+  const std::size_t packed_plane =
+      static_cast<std::size_t>(internal::gemm::PackedRows(out_)) * in_;
 #pragma omp parallel for schedule(static)
   for (int g = 0; g < groups; ++g) {
     const int gb = GroupBegin(g, groups, n);
@@ -393,19 +430,19 @@ void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output) {
     for (int n0 = gb; n0 < ge; n0 += chunk) {
       const int m = std::min(chunk, ge - n0);
       const std::size_t tiles = static_cast<std::size_t>(m) * per_image;
-      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * in_ * tiles + wg::ScratchSize(grid));
-      T* mm = ws_->Thread2(omp_get_thread_num(), wg::kElements * out_ * tiles);
+      const std::size_t tp = PaddedTiles<T>(tiles);
+      const std::size_t xs_in = wg::XiStride(in_, tp), xs_out = wg::XiStride(out_, tp);
+      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * xs_in + wg::ScratchSize(grid));
+      T* mm = ws_->Thread2(omp_get_thread_num(), wg::kElements * xs_out);
       const std::size_t offset = static_cast<std::size_t>(n0) * grid.h * grid.w;
-      T* scratch = v + wg::kElements * in_ * tiles;
-      wg::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, tiles, scratch);
-      const Index t = static_cast<Index>(tiles);
+      T* scratch = v + wg::kElements * xs_in;
+      wg::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, tp, scratch);
+      ZeroPadding(v, in_, tiles, tp);
       for (int e = 0; e < wg::kElements; ++e) {
-        const ConstMatrixMap<T> um(transformed_.data() + e * plane, out_, in_, OuterStride<>(in_));
-        const ConstMatrixMap<T> vm(v + e * in_ * tiles, in_, t, OuterStride<>(t));
-        MatrixMap<T> mmap(mm + e * out_ * tiles, out_, t, OuterStride<>(t));
-        mmap.noalias() = um * vm;
+        internal::gemm::Multiply(packed_.data() + e * packed_plane, out_, in_, v + e * xs_in, tp,
+                                 static_cast<int>(tp), mm + e * xs_out, tp);
       }
-      wg::TransformOutput(mm, out_, tiles, m, grid, output.data() + offset, x_stride,
+      wg::TransformOutput(mm, out_, tp, m, grid, output.data() + offset, x_stride,
                           has_bias_ ? bias_.data() : static_cast<const T*>(nullptr), scratch);
     }
   }
@@ -418,7 +455,9 @@ void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_gra
   const int n = plan.n, per_image = plan.per_image, chunk = plan.chunk, groups = plan.groups;
   const wg::Grid grid = plan.grid;
   const std::size_t plane = plan.plane, x_stride = plan.x_stride;
-  TransformWeights();
+  TransformWeights(true);
+  const std::size_t packed_plane =
+      static_cast<std::size_t>(internal::gemm::PackedRows(in_)) * out_;
   const std::size_t grads = wg::kElements * plane;
   const std::size_t slot = grads + out_;  // one group's partial transformed-weight and bias grads
   T* partials = ws_->Partials(slot);
@@ -431,33 +470,36 @@ void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_gra
     for (int n0 = gb; n0 < ge; n0 += chunk) {
       const int m = std::min(chunk, ge - n0);
       const std::size_t tiles = static_cast<std::size_t>(m) * per_image;
+      const std::size_t tp = PaddedTiles<T>(tiles);
       const Index t = static_cast<Index>(tiles);
-      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * in_ * tiles + wg::ScratchSize(grid));
-      T* scratch = v + wg::kElements * in_ * tiles;
-      T* dm = ws_->Thread2(omp_get_thread_num(),
-                           wg::kElements * (static_cast<std::size_t>(out_) + in_) * tiles);
-      T* dv = dm + wg::kElements * out_ * tiles;
+      const Index ld = static_cast<Index>(tp);
+      const std::size_t xs_in = wg::XiStride(in_, tp), xs_out = wg::XiStride(out_, tp);
+      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * xs_in + wg::ScratchSize(grid));
+      T* scratch = v + wg::kElements * xs_in;
+      T* dm = ws_->Thread2(omp_get_thread_num(), wg::kElements * (xs_out + xs_in));
+      T* dv = dm + wg::kElements * xs_out;
       const std::size_t offset = static_cast<std::size_t>(n0) * grid.h * grid.w;
-      wg::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, tiles, scratch);
-      wg::TransformOutputGradient(output_grad.data() + offset, out_, x_stride, m, grid, dm, tiles,
+      wg::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, tp, scratch);
+      wg::TransformOutputGradient(output_grad.data() + offset, out_, x_stride, m, grid, dm, tp,
                                   scratch);
+      if (dx) ZeroPadding(dm, out_, tiles, tp);
       for (int e = 0; e < wg::kElements; ++e) {
-        const ConstMatrixMap<T> vm(v + e * in_ * tiles, in_, t, OuterStride<>(t));
-        const ConstMatrixMap<T> dmm(dm + e * out_ * tiles, out_, t, OuterStride<>(t));
+        const ConstMatrixMap<T> vm(v + e * xs_in, in_, t, OuterStride<>(ld));
+        const ConstMatrixMap<T> dmm(dm + e * xs_out, out_, t, OuterStride<>(ld));
         MatrixMap<T> dum(dug + e * plane, out_, in_, OuterStride<>(in_));
         dum.noalias() += dmm * vm.transpose();
         if (dx) {
-          const ConstMatrixMap<T> um(transformed_.data() + e * plane, out_, in_,
-                                     OuterStride<>(in_));
-          MatrixMap<T> dvm(dv + e * in_ * tiles, in_, t, OuterStride<>(t));
-          dvm.noalias() = um.transpose() * dmm;
+          internal::gemm::Multiply(packed_.data() + e * packed_plane, in_, out_, dm + e * xs_out,
+                                   tp, static_cast<int>(tp), dv + e * xs_in, tp);
         }
       }
       if (has_bias_) {
         AddRowSums(output_grad.data() + offset, out_, x_stride,
                    static_cast<std::size_t>(m) * grid.h * grid.w, dbg);
       }
-      if (dx) wg::ScatterInputGradient(dv, in_, tiles, m, grid, dx->data() + offset, x_stride, scratch);
+      if (dx) {
+        wg::ScatterInputGradient(dv, in_, tp, m, grid, dx->data() + offset, x_stride, scratch);
+      }
     }
   }
   // Groups are added in index order, whatever thread computed them; then back to 3x3 kernels.

@@ -104,7 +104,9 @@ class Conv2d : public WeightedLayer<T> {
   int LastColumn(int w, int kx, int lo, int ow) const;
   void Im2Col(const Tensor<T>& x, int n0, int images, int oh, int ow, T* col) const;
   void Col2Im(const T* col, int n0, int images, int oh, int ow, Tensor<T>& dx) const;
-  void TransformWeights();  // into transformed_, and sizes the workspace for this pass
+  // Into transformed_ and, packed for internal::gemm (transposed for the input gradient), into
+  // packed_; sizes the workspace for this pass.
+  void TransformWeights(bool transposed);
   void WinogradForward(const Tensor<T>& x, Tensor<T>& output);
   void WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_grad, Tensor<T>* dx);
 
@@ -112,6 +114,7 @@ class Conv2d : public WeightedLayer<T> {
   bool winograd_;
   std::shared_ptr<Workspace<T>> ws_;
   std::vector<T> transformed_;  // Winograd: the weights as 16 x out x in matrices
+  std::vector<T> packed_;  // Winograd: the same, packed for internal::gemm
   std::vector<T> transformed_grad_;  // Winograd: their gradient summed over the groups
 };
 

@@ -13,11 +13,12 @@
 // B (U^T dM) B^T added back over the overlapping tiles.
 //
 // Layouts: planes are C x N x H x W as in tensor.h; the transformed buffers are
-// [xi][channel][tile] with tiles in (image, tile row, tile column) order, so that each xi slice
-// is a row-major matrix (channels x tiles) for Eigen, and the 3x3 <-> 4x4 weight transforms work
-// on [out][in][ky][kx] (PyTorch's order) and [xi][out][in]. The loops over a row of tiles are
-// marked `omp simd`: their 16 output streams would otherwise keep GCC from vectorising them for
-// fear of aliasing (no reduction is vectorised, so the bits do not change).
+// [xi][channel][tile] (xi slices XiStride apart) with tiles in (image, tile row, tile column)
+// order, so that each xi slice is a row-major matrix (channels x tiles) for the products, and
+// the 3x3 <-> 4x4 weight transforms work on [out][in][ky][kx] (PyTorch's order) and
+// [xi][out][in]. The loops over a row of tiles are marked `omp simd`: their 16 output streams
+// would otherwise keep GCC from vectorising them for fear of aliasing (no reduction is
+// vectorised, so the bits do not change).
 #ifndef IMCNAS_NN_INTERNAL_WINOGRAD_H_
 #define IMCNAS_NN_INTERNAL_WINOGRAD_H_
 
@@ -36,6 +37,14 @@ struct Grid {
   int cols() const { return (w + 1) / 2; }
   int per_image() const { return rows() * cols(); }
 };
+
+// Distance between the xi slices of a transformed buffer of `channels` rows of `tiles` values:
+// one row of 16 values more than the slice. The transforms read or write the 16 slices at once;
+// at exactly channels x tiles apart (a multiple of 4 KiB for the usual 32+ channels and 256
+// tiles) the 16 streams fall in one L1 set, which holds 8, and every access missed.
+inline std::size_t XiStride(int channels, std::size_t tiles) {
+  return static_cast<std::size_t>(channels) * tiles + 16;
+}
 
 // Scratch a transform of one tile row needs: 5 rows of 2 * cols + 2 values.
 inline std::size_t ScratchSize(const Grid& g) {
@@ -103,7 +112,7 @@ void TransformInput(const T* x, int channels, std::size_t channel_stride, int im
     a[k][0] = T(0);
     std::fill(a[k] + 1 + w, a[k] + pw, T(0));
   }
-  const std::size_t xi_stride = static_cast<std::size_t>(channels) * tiles;
+  const std::size_t xi_stride = XiStride(channels, tiles);
   for (int c = 0; c < channels; ++c) {
     for (int i = 0; i < images; ++i) {
       const T* plane = x + c * channel_stride + static_cast<std::size_t>(i) * h * w;
@@ -154,7 +163,7 @@ template <typename T>
 void TransformOutput(const T* m, int channels, std::size_t tiles, int images, const Grid& g,
                      T* y, std::size_t channel_stride, const T* bias, T* scratch) {
   const int h = g.h, w = g.w, tr = g.rows(), tc = g.cols();
-  const std::size_t xi_stride = static_cast<std::size_t>(channels) * tiles;
+  const std::size_t xi_stride = XiStride(channels, tiles);
   T* out0 = scratch;           // output rows 2ty and 2ty+1, 2 * tc columns
   T* out1 = scratch + 2 * tc;
   for (int c = 0; c < channels; ++c) {
@@ -191,7 +200,7 @@ template <typename T>
 void TransformOutputGradient(const T* dy, int channels, std::size_t channel_stride, int images,
                              const Grid& g, T* dm, std::size_t tiles, T* scratch) {
   const int h = g.h, w = g.w, tr = g.rows(), tc = g.cols();
-  const std::size_t xi_stride = static_cast<std::size_t>(channels) * tiles;
+  const std::size_t xi_stride = XiStride(channels, tiles);
   T* in0 = scratch;  // rows 2ty and 2ty+1, zero-padded to 2 * tc columns
   T* in1 = scratch + 2 * tc;
   in0[2 * tc - 1] = T(0);
@@ -236,7 +245,7 @@ void ScatterInputGradient(const T* dv, int channels, std::size_t tiles, int imag
   const int h = g.h, w = g.w, tr = g.rows(), tc = g.cols();
   const int pw = 2 * tc + 2;
   T* a[4] = {scratch, scratch + pw, scratch + 2 * pw, scratch + 3 * pw};
-  const std::size_t xi_stride = static_cast<std::size_t>(channels) * tiles;
+  const std::size_t xi_stride = XiStride(channels, tiles);
   for (int c = 0; c < channels; ++c) {
     for (int i = 0; i < images; ++i) {
       T* plane = dx + c * channel_stride + static_cast<std::size_t>(i) * h * w;

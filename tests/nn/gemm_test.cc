@@ -1,0 +1,103 @@
+// internal::gemm against a plain triple loop: every row-block remainder, depth 1, transposed
+// packing, padded leading dimensions, float and double; and the ordered-sum property the
+// determinism rules rely on (the same element of C does not depend on its column or row block).
+#include "nn/internal/gemm.h"
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace imcnas::nn::internal::gemm {
+namespace {
+
+template <typename T>
+std::vector<T> Random(std::size_t n, std::uint32_t seed) {
+  std::vector<T> v(n);
+  for (auto& x : v) {
+    seed = seed * 1664525u + 1013904223u;
+    x = static_cast<T>((seed >> 8) * (1.0 / 16777216.0) - 0.5);
+  }
+  return v;
+}
+
+// C = A B with A given as rows x depth (row-major, or its transpose when `transposed`) and B
+// depth x cols; compares with a double-precision loop.
+template <typename T>
+void Check(int rows, int depth, int cols, bool transposed, double tolerance) {
+  const int padded_cols = (cols + ColumnBlock<T>() - 1) / ColumnBlock<T>() * ColumnBlock<T>();
+  const std::size_t ldb = padded_cols + 3, ldc = padded_cols + 5;  // padded, unaligned rows
+  const std::vector<T> a = Random<T>(static_cast<std::size_t>(rows) * depth, 7 + rows);
+  std::vector<T> b = Random<T>(depth * ldb, 11 + depth);
+  for (int k = 0; k < depth; ++k) {
+    for (std::size_t j = cols; j < ldb; ++j) b[k * ldb + j] = 0;  // finite padding
+  }
+  std::vector<T> packed(static_cast<std::size_t>(PackedRows(rows)) * depth, T(-1));
+  if (transposed) {
+    // `a` read as the transpose of a depth x rows matrix stored row-major.
+    Pack(a.data(), rows, depth, 1, static_cast<std::size_t>(rows), packed.data());
+  } else {
+    Pack(a.data(), rows, depth, static_cast<std::size_t>(depth), 1, packed.data());
+  }
+  const T sentinel = T(12345);
+  std::vector<T> c((rows + 1) * ldc, sentinel);
+  Multiply(packed.data(), rows, depth, b.data(), ldb, padded_cols, c.data(), ldc);
+  for (int r = 0; r < rows; ++r) {
+    for (int j = 0; j < cols; ++j) {
+      double want = 0;
+      for (int k = 0; k < depth; ++k) {
+        const double ark = transposed ? a[static_cast<std::size_t>(k) * rows + r]
+                                      : a[static_cast<std::size_t>(r) * depth + k];
+        want += ark * b[k * ldb + j];
+      }
+      ASSERT_NEAR(c[r * ldc + j], want, tolerance)
+          << rows << "x" << depth << "x" << cols << " at (" << r << ", " << j << ")";
+    }
+  }
+  // Rows past `rows` are left alone.
+  for (std::size_t j = 0; j < ldc; ++j) EXPECT_EQ(c[rows * ldc + j], sentinel);
+}
+
+TEST(Gemm, MatchesPlainLoopFloat) {
+  for (int rows : {1, 5, kRows - 1, kRows, kRows + 1, 32, 64}) {
+    for (int depth : {1, 3, 32, 75}) {
+      for (int cols : {1, 17, 32, 33, 100}) {
+        Check<float>(rows, depth, cols, false, 2e-5);
+        Check<float>(rows, depth, cols, true, 2e-5);
+      }
+    }
+  }
+}
+
+TEST(Gemm, MatchesPlainLoopDouble) {
+  for (int rows : {1, kRows + 3, 40}) {
+    for (int depth : {1, 9, 64}) {
+      for (int cols : {1, 16, 31}) {
+        Check<double>(rows, depth, cols, false, 1e-13);
+        Check<double>(rows, depth, cols, true, 1e-13);
+      }
+    }
+  }
+}
+
+// Every element is the same ordered sum wherever it sits: moving a column of B to another
+// column block, or a row of A to another row block, gives bit-identical results.
+TEST(Gemm, ElementDoesNotDependOnItsBlock) {
+  const int rows = 2 * kRows + 1, depth = 37, cols = 3 * ColumnBlock<float>();
+  const std::vector<float> a = Random<float>(rows * depth, 3);
+  const std::vector<float> b = Random<float>(depth * cols, 5);
+  std::vector<float> packed(PackedRows(rows) * depth), c(rows * cols);
+  Pack(a.data(), rows, depth, depth, 1, packed.data());
+  Multiply(packed.data(), rows, depth, b.data(), cols, cols, c.data(), cols);
+  // Row 0 of A alone, with B's column 0 copied to the last column.
+  std::vector<float> b2 = b;
+  for (int k = 0; k < depth; ++k) b2[k * cols + cols - 1] = b[k * cols];
+  std::vector<float> packed1(PackedRows(1) * depth), c1(cols);
+  Pack(a.data() + (rows - 1) * depth, 1, depth, depth, 1, packed1.data());
+  Multiply(packed1.data(), 1, depth, b2.data(), cols, cols, c1.data(), cols);
+  EXPECT_EQ(c1[cols - 1], c[(rows - 1) * cols]);
+}
+
+}  // namespace
+}  // namespace imcnas::nn::internal::gemm
