@@ -251,7 +251,9 @@ void Conv2d<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& 
   Require<T>(oh > 0 && ow > 0, "Conv2d: kernel larger than the padded input");
   EnsureShape(output, out_, n, oh, ow);
   if (winograd_) {
-    WinogradForward(x, output);
+    internal::winograd::OutputEpilogue<T> epilogue;
+    epilogue.bias = has_bias_ ? bias_.data() : nullptr;
+    WinogradForward(x, output, epilogue);
     return;
   }
   const int p = oh * ow;
@@ -414,7 +416,28 @@ void ZeroPadding(T* buffer, int channels, std::size_t tiles, std::size_t padded)
 // tile element, transform back (internal/winograd.h). Chunks stay inside the fixed groups, so the
 // result does not depend on the thread count.
 template <typename T>
-void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output) {
+void Conv2d<T>::ForwardInference(const Tensor<T>& x, const BatchNorm<T>& bn, bool pool,
+                                 Tensor<T>& output) {
+  Require<T>(winograd_, "Conv2d: ForwardInference needs a Winograd convolution");
+  Require<T>(static_cast<int>(x.shape(0)) == in_, "Conv2d: input channel count mismatch");
+  const std::size_t n = x.shape(1), h = x.shape(2), w = x.shape(3);
+  Require<T>(!pool || (h % 2 == 0 && w % 2 == 0), "Conv2d: a folded pool needs an even map");
+  std::vector<T> scale, shift;
+  bn.InferenceAffine(&scale, &shift);
+  Require<T>(static_cast<int>(scale.size()) == out_, "Conv2d: folded BatchNorm's channel count");
+  EnsureShape(output, out_, n, pool ? h / 2 : h, pool ? w / 2 : w);
+  internal::winograd::OutputEpilogue<T> epilogue;
+  epilogue.bias = has_bias_ ? bias_.data() : nullptr;
+  epilogue.scale = scale.data();
+  epilogue.shift = shift.data();
+  epilogue.relu = bn.fused_relu();
+  epilogue.pool = pool;
+  WinogradForward(x, output, epilogue);
+}
+
+template <typename T>
+void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output,
+                                const internal::winograd::OutputEpilogue<T>& epilogue) {
   namespace wg = internal::winograd;
   const WinogradPlan plan(x, out_, in_);
   const int n = plan.n, per_image = plan.per_image, chunk = plan.chunk, groups = plan.groups;
@@ -432,7 +455,7 @@ void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output) {
       const std::size_t tiles = static_cast<std::size_t>(m) * per_image;
       const std::size_t tp = PaddedTiles<T>(tiles);
       const std::size_t xs_in = wg::XiStride(in_, tp), xs_out = wg::XiStride(out_, tp);
-      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * xs_in + wg::ScratchSize(grid));
+      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * xs_in + wg::ScratchSize(grid, tp));
       T* mm = ws_->Thread2(omp_get_thread_num(), wg::kElements * xs_out);
       const std::size_t offset = static_cast<std::size_t>(n0) * grid.h * grid.w;
       T* scratch = v + wg::kElements * xs_in;
@@ -442,8 +465,11 @@ void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output) {
         internal::gemm::Multiply(packed_.data() + e * packed_plane, out_, in_, v + e * xs_in, tp,
                                  static_cast<int>(tp), mm + e * xs_out, tp);
       }
-      wg::TransformOutput(mm, out_, tp, m, grid, output.data() + offset, x_stride,
-                          has_bias_ ? bias_.data() : static_cast<const T*>(nullptr), scratch);
+      // A pooled output has a quarter of the input's pixels per plane.
+      const std::size_t out_offset = epilogue.pool ? offset / 4 : offset;
+      const std::size_t out_stride = epilogue.pool ? x_stride / 4 : x_stride;
+      wg::TransformOutput(mm, out_, tp, m, grid, output.data() + out_offset, out_stride, epilogue,
+                          scratch);
     }
   }
 }
@@ -474,7 +500,7 @@ void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_gra
       const Index t = static_cast<Index>(tiles);
       const Index ld = static_cast<Index>(tp);
       const std::size_t xs_in = wg::XiStride(in_, tp), xs_out = wg::XiStride(out_, tp);
-      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * xs_in + wg::ScratchSize(grid));
+      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * xs_in + wg::ScratchSize(grid, tp));
       T* scratch = v + wg::kElements * xs_in;
       T* dm = ws_->Thread2(omp_get_thread_num(), wg::kElements * (xs_out + xs_in));
       T* dv = dm + wg::kElements * xs_out;
@@ -586,6 +612,19 @@ void BatchNorm<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T
     } else {
       for (std::size_t i = 0; i < m; ++i) yc[i] = xc[i] * scale + shift;
     }
+  }
+}
+
+template <typename T>
+void BatchNorm<T>::InferenceAffine(std::vector<T>* scale, std::vector<T>* shift) const {
+  scale->resize(channels_);
+  shift->resize(channels_);
+  for (int c = 0; c < channels_; ++c) {
+    // As Forward(..., false).
+    const double mean = running_mean_(c);
+    const double inv_std = 1.0 / std::sqrt(static_cast<double>(running_var_(c)) + eps_);
+    (*scale)[c] = static_cast<T>(gamma_(c) * inv_std);
+    (*shift)[c] = static_cast<T>(beta_(c) - mean * gamma_(c) * inv_std);
   }
 }
 

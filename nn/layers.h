@@ -35,6 +35,13 @@ class Workspace {
 };
 
 template <typename T>
+class BatchNorm;
+namespace internal::winograd {
+template <typename T>
+struct OutputEpilogue;
+}  // namespace internal::winograd
+
+template <typename T>
 class Layer {
  public:
   virtual ~Layer() = default;
@@ -88,6 +95,12 @@ class Conv2d : public WeightedLayer<T> {
   void Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
                 const Tensor<T>& output_grad, const std::vector<Tensor<T>*>& input_grads) override;
 
+  // Inference of this convolution followed by `bn` (and its fused ReLU, if set) and, if `pool`,
+  // a 2x2 max-pool, in one pass over the output: the same values as running the layers one by
+  // one in inference mode. Only for winograd() convolutions; `pool` needs an even map. Nothing
+  // is kept for Backward().
+  void ForwardInference(const Tensor<T>& x, const BatchNorm<T>& bn, bool pool, Tensor<T>& output);
+
   int in_channels() const { return in_; }
   int out_channels() const { return out_; }
   int kernel() const { return k_; }
@@ -107,7 +120,8 @@ class Conv2d : public WeightedLayer<T> {
   // Into transformed_ and, packed for internal::gemm (transposed for the input gradient), into
   // packed_; sizes the workspace for this pass.
   void TransformWeights(bool transposed);
-  void WinogradForward(const Tensor<T>& x, Tensor<T>& output);
+  void WinogradForward(const Tensor<T>& x, Tensor<T>& output,
+                       const internal::winograd::OutputEpilogue<T>& epilogue);
   void WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_grad, Tensor<T>* dx);
 
   int in_, out_, k_, stride_, pad_;
@@ -142,6 +156,10 @@ class BatchNorm : public Layer<T> {
   // respect to that output (one pass and one stored tensor fewer; the network sets this).
   void set_fused_relu(bool fused) { fused_relu_ = fused; }
   bool fused_relu() const { return fused_relu_; }
+
+  // The inference pass as y = x * scale[c] + shift[c] (then the fused ReLU): the factors
+  // Forward(..., false) uses, for a convolution that folds this layer in.
+  void InferenceAffine(std::vector<T>* scale, std::vector<T>* shift) const;
 
  private:
   bool fused_relu_ = false;

@@ -97,6 +97,36 @@ Network<T>::Network(const arch::Graph& graph, std::uint64_t seed)
     static_cast<BatchNorm<T>*>(layers_[from].get())->set_fused_relu(true);
     alias_[i] = from;
   }
+  // Inference folds: a Winograd convolution read only by a BN, and that BN's (or its fused
+  // ReLU's) output read only by a 2x2 max-pool.
+  std::vector<int> only_reader(graph_.ops.size(), -1);
+  for (std::size_t i = 0; i < graph_.ops.size(); ++i) {
+    for (int in : graph_.ops[i].inputs) {
+      if (in != arch::kNetworkInput && consumers[in] == 1) only_reader[in] = static_cast<int>(i);
+    }
+  }
+  folds_.assign(graph_.ops.size(), Fold{});
+  for (std::size_t i = 0; i < graph_.ops.size(); ++i) {
+    auto* conv = dynamic_cast<Conv2d<T>*>(layers_[i].get());
+    const int bn = only_reader[i];
+    if (!conv || !conv->winograd() || bn < 0 ||
+        graph_.ops[bn].kind != arch::OpKind::kBatchNorm) {
+      continue;
+    }
+    folds_[i].bn = bn;
+    folds_[bn].into = static_cast<int>(i);
+    const auto* norm = static_cast<BatchNorm<T>*>(layers_[bn].get());
+    int last = bn;  // the op whose output the pool would read
+    if (norm->fused_relu()) last = only_reader[bn];
+    const int pool = last >= 0 ? only_reader[last] : -1;
+    const arch::Op& out = graph_.ops[i];
+    if (pool >= 0 && graph_.ops[pool].kind == arch::OpKind::kMaxPool &&
+        graph_.ops[pool].kernel == 2 && graph_.ops[pool].stride == 2 &&
+        out.out.height % 2 == 0 && out.out.width % 2 == 0) {
+      folds_[i].pool = pool;
+      folds_[pool].into = static_cast<int>(i);
+    }
+  }
   activations_.resize(graph_.ops.size());
   grads_.resize(graph_.ops.size());
   InitializeHe(seed);
@@ -157,12 +187,25 @@ const Tensor<T>& Network<T>::Forward(const Tensor<T>& input, bool training) {
     throw std::invalid_argument("network: input shape does not match the architecture");
   }
   if (&input != &input_) input_ = input;
+  last_forward_folded_ = false;
+  const bool fold = !training && inference_folding_;
   std::vector<const Tensor<T>*> in;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     if (alias_[i] >= 0) continue;  // runs inside its BN
+    if (fold && folds_[i].into >= 0) continue;  // ran inside its convolution
     in.clear();
     for (int from : graph_.ops[i].inputs) {
       in.push_back(from == arch::kNetworkInput ? &input_ : &activations_[Resolve(from)]);
+    }
+    if (fold && folds_[i].bn >= 0) {
+      // The convolution, its BN (and ReLU) and pool in one pass; the result lands where the
+      // last of them would have put it.
+      const Fold& f = folds_[i];
+      static_cast<Conv2d<T>*>(layers_[i].get())
+          ->ForwardInference(*in[0], static_cast<const BatchNorm<T>&>(*layers_[f.bn]),
+                             f.pool >= 0, activations_[f.pool >= 0 ? f.pool : f.bn]);
+      last_forward_folded_ = true;
+      continue;
     }
     layers_[i]->Forward(in, activations_[i], training);
   }
@@ -171,6 +214,11 @@ const Tensor<T>& Network<T>::Forward(const Tensor<T>& input, bool training) {
 
 template <typename T>
 void Network<T>::Backward(const Tensor<T>& logits_grad) {
+  if (last_forward_folded_) {
+    throw std::logic_error(
+        "network: Backward() after an inference Forward() (layers were folded; run Forward "
+        "with training = true first)");
+  }
   const std::size_t ops = layers_.size();
   const int last = Resolve(static_cast<int>(ops) - 1);
   if (logits_grad.shape() != activations_[last].shape()) {

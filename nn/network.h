@@ -32,7 +32,15 @@ class Network {
   // The same from a C x N x H x W tensor.
   const Tensor<T>& Forward(const Tensor<T>& input, bool training);
 
-  // Back-propagates d(loss)/d(logits) of the last Forward; fills every parameter gradient.
+  // Inference (training = false) folds each Winograd convolution with the BN (and ReLU) after it
+  // and a 2x2 max-pool after those into one pass (Conv2d::ForwardInference): the same values,
+  // but the activations of the folded layers are then not kept.
+
+  // On by default; off, inference runs every layer on its own and keeps every activation.
+  void set_inference_folding(bool on) { inference_folding_ = on; }
+
+  // Back-propagates d(loss)/d(logits) of the last Forward, which must have been a training one;
+  // fills every parameter gradient.
   void Backward(const Tensor<T>& logits_grad);
 
   // Every trainable tensor in graph order, named "<op name>.<weight|bias|gamma|beta>".
@@ -49,8 +57,17 @@ class Network {
   // set_fused_relu); its op then shares the BN's activation and gradient tensors.
   int Resolve(int op) const { return alias_[op] >= 0 ? alias_[op] : op; }
 
+  // Inference folds (see Forward): on a convolution, the BN and pool it absorbs; on those, the
+  // convolution that runs them.
+  struct Fold {
+    int bn = -1, pool = -1, into = -1;
+  };
+
   arch::Graph graph_;
   std::vector<int> alias_;
+  std::vector<Fold> folds_;
+  bool inference_folding_ = true;
+  bool last_forward_folded_ = false;
   std::shared_ptr<Workspace<T>> workspace_;
   std::vector<std::unique_ptr<Layer<T>>> layers_;
   Tensor<T> input_;

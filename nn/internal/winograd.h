@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <stdexcept>
 
 namespace imcnas::nn::internal::winograd {
 
@@ -46,9 +47,10 @@ inline std::size_t XiStride(int channels, std::size_t tiles) {
   return static_cast<std::size_t>(channels) * tiles + 16;
 }
 
-// Scratch a transform of one tile row needs: 5 rows of 2 * cols + 2 values.
-inline std::size_t ScratchSize(const Grid& g) {
-  return 5 * (2 * static_cast<std::size_t>(g.cols()) + 2);
+// Scratch a transform of a chunk of `tiles` tiles needs: 5 rows of 2 * cols + 2 values (the row
+// transforms), or 4 values per tile (the output transform).
+inline std::size_t ScratchSize(const Grid& g, std::size_t tiles) {
+  return std::max(5 * (2 * static_cast<std::size_t>(g.cols()) + 2), 4 * tiles);
 }
 
 // U[xi][o][i] = (G g G^T)[xi] for every 3x3 kernel g = w[o][i]; G = [1 0 0; .5 .5 .5; .5 -.5 .5;
@@ -157,40 +159,121 @@ void TransformInput(const T* x, int channels, std::size_t channel_stride, int im
   }
 }
 
-// y = A^T M A (+ bias) for every tile, 2x2 outputs written where they lie inside the map;
-// A^T = [1 1 1 0; 0 1 -1 -1]. Layouts as in TransformInput; `bias` may be null.
+// What happens to the 2x2 outputs of a tile after A^T M A, per output channel c: + bias[c]; then,
+// for inference with the following batch normalisation folded in, * scale[c] + shift[c] and the
+// ReLU max(y, 0), exactly as BatchNorm's inference pass computes them; then, if `pool`, the 2x2
+// max-pool over the tile (it is the pool's window on even maps), with MaxPool's rule (first
+// maximum in row-major order; a NaN wins). Null pointers skip a step.
 template <typename T>
+struct OutputEpilogue {
+  const T* bias = nullptr;
+  const T* scale = nullptr;  // with shift: the folded batch normalisation
+  const T* shift = nullptr;
+  bool relu = false;
+  bool pool = false;  // then y is the pooled map, (h/2) x (w/2) per plane; h and w even
+};
+
+namespace detail {
+// One pass over all the chunk's tiles at once (tiles are contiguous in M whatever the map's
+// width, so the loop vectorises fully even on maps of a few tiles per row), then the 2x2 blocks
+// are spread over the output rows; a pooled map is already in tile order and needs no spreading.
+template <typename T, bool kAffine, bool kRelu, bool kPool>
 void TransformOutput(const T* m, int channels, std::size_t tiles, int images, const Grid& g,
-                     T* y, std::size_t channel_stride, const T* bias, T* scratch) {
+                     T* y, std::size_t channel_stride, const OutputEpilogue<T>& ep, T* scratch) {
   const int h = g.h, w = g.w, tr = g.rows(), tc = g.cols();
   const std::size_t xi_stride = XiStride(channels, tiles);
-  T* out0 = scratch;           // output rows 2ty and 2ty+1, 2 * tc columns
-  T* out1 = scratch + 2 * tc;
+  const std::size_t used = static_cast<std::size_t>(images) * g.per_image();
+  const std::size_t plane_size = static_cast<std::size_t>(h) * w;
+  T* q0 = scratch;  // the 4 outputs of every tile: (0,0), (0,1), (1,0), (1,1)
+  T* q1 = q0 + used;
+  T* q2 = q1 + used;
+  T* q3 = q2 + used;
   for (int c = 0; c < channels; ++c) {
-    const T b = bias ? bias[c] : T(0);
-    for (int i = 0; i < images; ++i) {
-      T* plane = y + c * channel_stride + static_cast<std::size_t>(i) * h * w;
-      for (int ty = 0; ty < tr; ++ty) {
-        const T* e = m + c * tiles + (static_cast<std::size_t>(i) * tr + ty) * tc;
-        #pragma omp simd
-        for (int tx = 0; tx < tc; ++tx) {
-          T p0[4], p1[4];  // A^T along the column
-          for (int s = 0; s < 4; ++s) {
-            const T e0 = e[s * xi_stride + tx], e1 = e[(4 + s) * xi_stride + tx];
-            const T e2 = e[(8 + s) * xi_stride + tx], e3 = e[(12 + s) * xi_stride + tx];
-            p0[s] = e0 + e1 + e2;
-            p1[s] = e1 - e2 - e3;
-          }
-          out0[2 * tx] = p0[0] + p0[1] + p0[2] + b;
-          out0[2 * tx + 1] = p0[1] - p0[2] - p0[3] + b;
-          out1[2 * tx] = p1[0] + p1[1] + p1[2] + b;
-          out1[2 * tx + 1] = p1[1] - p1[2] - p1[3] + b;
+    const T b = ep.bias ? ep.bias[c] : T(0);
+    const T sc = kAffine ? ep.scale[c] : T(1);
+    const T sh = kAffine ? ep.shift[c] : T(0);
+    // BatchNorm's inference formula, then its fused ReLU.
+    auto finish = [sc, sh](T v) {
+      if (kAffine) v = v * sc + sh;
+      if (kRelu) v = std::max(v, T(0));
+      return v;
+    };
+    const T* e = m + c * tiles;
+    T* pooled = y + c * channel_stride;  // kPool: (h/2) x (w/2) planes, in tile order
+    #pragma omp simd
+    for (std::size_t t = 0; t < used; ++t) {
+      T p0[4], p1[4];  // A^T along the column
+      for (int s = 0; s < 4; ++s) {
+        const T e0 = e[s * xi_stride + t], e1 = e[(4 + s) * xi_stride + t];
+        const T e2 = e[(8 + s) * xi_stride + t], e3 = e[(12 + s) * xi_stride + t];
+        p0[s] = e0 + e1 + e2;
+        p1[s] = e1 - e2 - e3;
+      }
+      const T y00 = finish(p0[0] + p0[1] + p0[2] + b);
+      const T y01 = finish(p0[1] - p0[2] - p0[3] + b);
+      const T y10 = finish(p1[0] + p1[1] + p1[2] + b);
+      const T y11 = finish(p1[1] - p1[2] - p1[3] + b);
+      if (kPool) {
+        // MaxPool's rule: the first maximum in row-major order, a NaN wins.
+        T value = y00;
+        const T cand[3] = {y01, y10, y11};
+        for (int k = 0; k < 3; ++k) {
+          value = !(cand[k] <= value) && value == value ? cand[k] : value;
         }
-        T* row0 = plane + static_cast<std::size_t>(2 * ty) * w;
-        std::copy(out0, out0 + w, row0);
-        if (2 * ty + 1 < h) std::copy(out1, out1 + w, row0 + w);
+        pooled[t] = value;
+      } else {
+        q0[t] = y00;
+        q1[t] = y01;
+        q2[t] = y10;
+        q3[t] = y11;
       }
     }
+    if (kPool) continue;
+    for (int i = 0; i < images; ++i) {
+      T* plane = y + c * channel_stride + i * plane_size;
+      for (int ty = 0; ty < tr; ++ty) {
+        const std::size_t t0 = (static_cast<std::size_t>(i) * tr + ty) * tc;
+        T* row0 = plane + static_cast<std::size_t>(2 * ty) * w;
+        const int full = w / 2;  // tiles whose two columns are inside
+        for (int tx = 0; tx < full; ++tx) {
+          row0[2 * tx] = q0[t0 + tx];
+          row0[2 * tx + 1] = q1[t0 + tx];
+        }
+        if (full < tc) row0[2 * full] = q0[t0 + full];
+        if (2 * ty + 1 < h) {
+          T* row1 = row0 + w;
+          for (int tx = 0; tx < full; ++tx) {
+            row1[2 * tx] = q2[t0 + tx];
+            row1[2 * tx + 1] = q3[t0 + tx];
+          }
+          if (full < tc) row1[2 * full] = q2[t0 + full];
+        }
+      }
+    }
+  }
+}
+}  // namespace detail
+
+// y = epilogue(A^T M A) for every tile: the 2x2 outputs written where they lie inside the map
+// (or, pooling, the tile's maximum). Layouts as in TransformInput; `channel_stride` is that of y.
+template <typename T>
+void TransformOutput(const T* m, int channels, std::size_t tiles, int images, const Grid& g,
+                     T* y, std::size_t channel_stride, const OutputEpilogue<T>& ep, T* scratch) {
+  const bool affine = ep.scale != nullptr;
+  if (!affine && !ep.relu && !ep.pool) {
+    detail::TransformOutput<T, false, false, false>(m, channels, tiles, images, g, y,
+                                                    channel_stride, ep, scratch);
+  } else if (affine && ep.relu && ep.pool) {
+    detail::TransformOutput<T, true, true, true>(m, channels, tiles, images, g, y, channel_stride,
+                                                 ep, scratch);
+  } else if (affine && ep.relu) {
+    detail::TransformOutput<T, true, true, false>(m, channels, tiles, images, g, y,
+                                                  channel_stride, ep, scratch);
+  } else if (affine && !ep.pool) {
+    detail::TransformOutput<T, true, false, false>(m, channels, tiles, images, g, y,
+                                                   channel_stride, ep, scratch);
+  } else {
+    throw std::invalid_argument("winograd: unsupported output epilogue");
   }
 }
 
