@@ -99,7 +99,6 @@ void BuildLayerList(const arch::Graph& graph, bool dummy_input_pool, std::vector
         throw std::invalid_argument(std::string("imc: cannot map op kind ") +
                                     arch::OpKindName(op.kind) + " (" + op.name + ")");
     }
-    l.macs = op.macs();
     if (l.kind == HwKind::kConv || l.kind == HwKind::kFc) {
       // Counts of rows, crossbars and tiles are ints; a layer past 2^31 weights (8 GiB of
       // float weights, far beyond any crossbar chip) cannot be priced, and is said so.

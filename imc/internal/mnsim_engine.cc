@@ -69,8 +69,15 @@ struct Extent {
     min_diff = std::min(min_diff, diff);
     empty = false;
   }
-  int Farthest(TilePosition p) const {
-    if (empty) return 0;
+  void Merge(const Extent& o) {
+    max_sum = std::max(max_sum, o.max_sum);
+    min_sum = std::min(min_sum, o.min_sum);
+    max_diff = std::max(max_diff, o.max_diff);
+    min_diff = std::min(min_diff, o.min_diff);
+    empty = empty && o.empty;
+  }
+  int Farthest(TilePosition p) const { return empty ? 0 : FarthestNonEmpty(p); }
+  int FarthestNonEmpty(TilePosition p) const {
     const int sum = p.row + p.col, diff = p.row - p.col;
     return std::max(std::max(max_sum - sum, sum - min_sum),
                     std::max(max_diff - diff, diff - min_diff));
@@ -126,6 +133,8 @@ struct Scratch {
   std::vector<MnsimMapping> map;
   std::vector<int> start, row_start;
   std::vector<Distances> dist;
+  std::vector<Extent> extent;
+  std::vector<int> first_key;
   PiecePool pool;
   std::vector<Piece> in_pieces[kMaxInputs], merged;
   std::vector<Segment> segs;
@@ -406,6 +415,149 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
   }
 }
 
+// The fast path of ScheduleRows (compress = true) for `kIn` inputs: the same arithmetic, with
+// the loops over inputs unrolled and each input row looked up once per row.
+template <int kIn>
+void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double t0, double tx0,
+                      double tx, Scratch* scratch, RowWriter out) {
+  PiecePool& pool = scratch->pool;
+  if constexpr (kIn > 0) {
+    for (int j = 0; j < kIn; ++j) {
+      if (static_cast<int>(scratch->in_pieces[j].size()) < w + 1) scratch->in_pieces[j].resize(w + 1);
+    }
+    if (kIn == 2 && static_cast<int>(scratch->merged.size()) < 2 * w + 2) {
+      scratch->merged.resize(2 * w + 2);
+    }
+  }
+  double prev = 0, prev2 = 0;                 // end of row y-1 and of row y-2
+  bool binding[kMaxInputs] = {false, false};  // input j set the start of some output of row y-1
+  for (int y = 0; y < h; ++y) {
+    RowRef now[kIn > 0 ? kIn : 1];  // the input rows row y reads
+    for (int j = 0; j < kIn; ++j) now[j] = in[j].At(in[j].Row(y));
+    if (y >= 2) {
+      const double shift = prev - prev2;
+      bool periodic = true;
+      for (int j = 0; j < kIn && periodic; ++j) {
+        const RowRef before = in[j].At(in[j].Row(y - 1));
+        const double d = now[j].off - before.off;
+        const double tol = 1e-9 * (std::abs(now[j].off) + std::abs(shift) + 1.0);
+        periodic = now[j].base == before.base &&
+                   (std::abs(d - shift) <= tol || (d <= shift + tol && !binding[j]));
+      }
+      if (periodic) {
+        // The same holds for the following rows as long as every input row they read lies in
+        // the run (same stored row, same step) of the rows this one read.
+        int last = h - 1;
+        for (int j = 0; j < kIn; ++j) {
+          const ScheduleInput& inj = in[j];
+          const int run_last = std::min(inj.SegmentOf(inj.Row(y - 1)).y_end, inj.in_h) - 1;
+          last = std::min(last, run_last < inj.first ? y : (run_last - inj.first) / inj.stride);
+        }
+        last = std::max(last, y);
+        out.Shifted(y, last, shift);
+        prev += (last - y + 1) * shift;
+        prev2 = prev - shift;
+        y = last;
+        continue;
+      }
+    }
+    prev2 = prev;
+    const double first = y == 0 ? t00 : t0, rest = y == 0 ? tx0 : tx;
+    const int base = pool.size;
+    pool.Reserve(w + 2);
+    bool bind[kMaxInputs] = {false, false};
+    if constexpr (kIn == 0) {
+      pool.Push({0, 0, prev + first, 0.0});
+      if (w > 1) pool.Push({1, 0, prev + first + rest, rest});
+      prev = pool.back().At(w - 1);
+    } else {
+      // The input row: the maximum of the inputs, as pieces.
+      const double tol = 1e-9 * (std::abs(prev) + 1.0);
+      int counts[kMaxInputs] = {0, 0};
+      for (int j = 0; j < kIn; ++j) {
+        counts[j] = ComposeInput(in[j], now[j], pool.data(), w, 1 << j,
+                                 scratch->in_pieces[j].data());
+      }
+      const Piece* inp = scratch->in_pieces[0].data();
+      int np = counts[0];
+      if constexpr (kIn == 2) {
+        np = MaxOf(inp, counts[0], scratch->in_pieces[1].data(), counts[1], w,
+                   1e-9 * (std::abs(inp[0].v) + 1.0), scratch->merged.data());
+        inp = scratch->merged.data();
+      }
+      auto mark = [&](int src) {
+        for (int j = 0; j < kIn; ++j) bind[j] |= (src >> j) & 1;
+      };
+      // Appends piece {x0, v, a}, extending the last one when it continues it.
+      auto emit = [&](int x0, double v, double a) {
+        if (pool.size > base) {
+          const Piece& l = pool.back();
+          if (l.a == a && std::abs(l.At(x0) - v) <= 1e-12 * (std::abs(v) + 1.0)) return;
+        }
+        pool.Push({x0, 0, v, a});
+      };
+      // Output 0.
+      const double u0 = inp[0].v;
+      if (u0 >= prev - tol) mark(inp[0].src);
+      double f = std::max(prev, u0) + first;
+      pool.Push({0, 0, f, 0.0});
+      for (int p = 0; p < np; ++p) {
+        const int xb = std::max(inp[p].x0, 1), xe = p + 1 < np ? inp[p + 1].x0 : w;
+        if (xb >= xe) continue;
+        const double a = inp[p].a, u = inp[p].At(xb);
+        const int len = xe - xb;
+        if (u >= f) {
+          // The input binds at once; it keeps binding while it rises faster than the chain.
+          mark(inp[p].src);
+          emit(xb, u + rest, std::max(a, rest));
+        } else if (a <= rest) {
+          if (u >= f - tol) mark(inp[p].src);
+          emit(xb, f + rest, rest);
+        } else {
+          // Own chain until the input catches up at k: u + k*a >= f + k*rest.
+          const double kd = std::ceil((f - u) / (a - rest));
+          int k = kd >= len ? len : std::max(1, static_cast<int>(kd));
+          while (k > 1 && u + (k - 1) * a >= f + (k - 1) * rest) --k;
+          while (k < len && u + k * a < f + k * rest) ++k;
+          emit(xb, f + rest, rest);
+          if (k < len) {
+            mark(inp[p].src);
+            emit(xb + k, u + k * a + rest, a);
+          } else if (u + (len - 1) * a >= f + (len - 1) * rest - tol) {
+            mark(inp[p].src);
+          }
+        }
+        f = pool.back().At(xe - 1);
+      }
+      prev = f;
+    }
+    // A computed row that is the previous row shifted in time is stored as such: its consumers
+    // then see a run and can take their own rows as shifts too.
+    double shift = 0;
+    if (y >= 1 && out.ShiftOfPrevious(pool, base, pool.size - base, &shift)) {
+      pool.size = base;
+      out.Shifted(y, y, shift, 1e-14 * std::abs(prev));
+    } else {
+      out.Explicit(y, base, pool.size - base);
+    }
+    for (int j = 0; j < kIn; ++j) binding[j] = bind[j];
+  }
+}
+
+// Schedules a layer: the plain per-output recurrence (compress = false) or the fast path.
+void Schedule(int h, int w, const ScheduleInput* in, int n_in, double t00, double t0, double tx0,
+              double tx, bool compress, Scratch* scratch, RowWriter out) {
+  if (!compress) {
+    ScheduleRows(h, w, in, n_in, t00, t0, tx0, tx, false, scratch, out);
+  } else if (n_in == 0) {
+    ScheduleRowsFast<0>(h, w, in, t00, t0, tx0, tx, scratch, out);
+  } else if (n_in == 1) {
+    ScheduleRowsFast<1>(h, w, in, t00, t0, tx0, tx, scratch, out);
+  } else {
+    ScheduleRowsFast<2>(h, w, in, t00, t0, tx0, tx, scratch, out);
+  }
+}
+
 // The engine, with the constants either given at run time (kFixed == nullptr) or fixed at
 // compile time (kFixed points to a preset's constexpr table, so every use of them folds).
 template <const MnsimConstants* kFixed>
@@ -474,66 +626,77 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
   start.assign(n + 1, 0);
   for (int i = 0; i < n; ++i) start[i + 1] = start[i] + map[i].placed_tiles;
   const TilePosition* pos = c.placement.data();
-  // MNSIM scans a layer's tiles in row-major order for the aggregation tile and keeps the first
-  // best: among equally good tiles, the smallest (row, col) wins.
-  auto row_major_before = [](TilePosition a, TilePosition b) {
-    return a.row != b.row ? a.row < b.row : a.col < b.col;
-  };
+  // The aggregation tile of a layer minimises (max distance inside the layer + max distance to
+  // the consumers' tiles, or to the accumulator for branch outputs). MNSIM scans the layer's
+  // tiles in row-major order and keeps the first best, so among equally good tiles the smallest
+  // (row, col) wins: the search is a minimum of the integer key
+  //   2 * (distance sum) * kPosKeys + row * kMaxChipSide + col
+  // (doubled so that the accumulator's distance |row - tile_rows / 2| + col is an integer).
+  constexpr int kPosKeys = kMaxChipSide * kMaxChipSide;
+  auto pos_key = [](TilePosition p) { return p.row * kMaxChipSide + p.col; };
   auto is_sum = [&](int i) { return layers[i].kind == HwKind::kAdd; };
   const double accumulator_row = c.tile_rows / 2.0;  // global accumulator: middle of left edge
   auto to_accumulator = [&](TilePosition p) { return std::abs(p.row - accumulator_row) + p.col; };
-  auto extent_of = [&](int i) {
-    Extent e;
-    for (int t = start[i]; t < start[i + 1]; ++t) e.Add(pos[t]);
-    return e;
-  };
+  // Each layer's tile extent and its first tile in row-major order, in one pass over the tiles.
+  std::vector<Extent>& extent = scratch.extent;
+  std::vector<int>& first_key = scratch.first_key;
+  extent.assign(n, Extent{});
+  first_key.assign(n, kPosKeys);
+  for (int i = 0; i < n; ++i) {
+    Extent e;  // a local: the tile positions are bytes, which may alias the vector's elements
+    int first = kPosKeys;
+    for (int t = start[i]; t < start[i + 1]; ++t) {
+      e.Add(pos[t]);
+      first = std::min(first, pos_key(pos[t]));
+    }
+    extent[i] = e;
+    first_key[i] = first;
+  }
   std::vector<Distances>& dist = scratch.dist;
   dist.assign(n, Distances{});
   for (int i = 0; i < n; ++i) {
     const HwLayer& l = layers[i];
     Distances& d = dist[i];
-    const Extent own = extent_of(i);
-    if (i == n - 1) {
-      double best = 1e18;
-      TilePosition best_pos{};
-      for (int a = start[i]; a < start[i + 1]; ++a) {
-        const int mi = own.Farthest(pos[a]);
-        if (mi < best || (mi == best && row_major_before(pos[a], best_pos))) {
-          best = mi, d.in_layer = mi, best_pos = pos[a];
-        }
-      }
-      break;
-    }
+    const Extent own = extent[i];
     if (is_sum(i)) {
       for (int k = 0; k < l.n_outputs; ++k) {
         const int o = l.outputs[k];
         if (start[o + 1] > start[o]) {
-          // The consumer's first tile in row-major order.
-          TilePosition first = pos[start[o]];
-          for (int t = start[o] + 1; t < start[o + 1]; ++t) {
-            if (row_major_before(pos[t], first)) first = pos[t];
-          }
-          d.trans_layer = std::max(d.trans_layer, to_accumulator(first));
+          const int first = first_key[o];  // the consumer's first tile in row-major order
+          const TilePosition p{static_cast<std::uint8_t>(first / kMaxChipSide),
+                               static_cast<std::uint8_t>(first % kMaxChipSide)};
+          d.trans_layer = std::max(d.trans_layer, to_accumulator(p));
         }
       }
-      continue;
+      if (i < n - 1) continue;
     }
+    if (start[i + 1] == start[i]) continue;
+    const bool last = i == n - 1;
     bool branch_out = l.n_outputs > 0;
     for (int k = 0; k < l.n_outputs; ++k) branch_out = branch_out && is_sum(l.outputs[k]);
     Extent consumers;
-    for (int k = 0; k < l.n_outputs; ++k) {
-      const int o = l.outputs[k];
-      for (int t = start[o]; t < start[o + 1]; ++t) consumers.Add(pos[t]);
-    }
-    double best = 1e18;
-    TilePosition best_pos{};
-    for (int a = start[i]; a < start[i + 1]; ++a) {
-      const int mi = own.Farthest(pos[a]);
-      const double out = branch_out ? to_accumulator(pos[a]) : consumers.Farthest(pos[a]);
-      if (mi + out < best || (mi + out == best && row_major_before(pos[a], best_pos))) {
-        best = mi + out, d.in_layer = mi, d.trans_layer = out, best_pos = pos[a];
+    for (int k = 0; k < l.n_outputs; ++k) consumers.Merge(extent[l.outputs[k]]);
+    // Twice the distance to the consumers, by tile: to the accumulator, to the consumers'
+    // extent, or nothing for the last layer.
+    const int acc2 = c.tile_rows;  // 2 * accumulator_row
+    int best = 1 << 30;
+    auto search = [&](auto out2_of) {  // one branch-free loop per kind of consumer distance
+      for (int a = start[i]; a < start[i + 1]; ++a) {
+        const TilePosition p = pos[a];
+        best = std::min(best, (2 * own.FarthestNonEmpty(p) + out2_of(p)) * kPosKeys + pos_key(p));
       }
+    };
+    if (last || (!branch_out && consumers.empty)) {
+      search([](TilePosition) { return 0; });
+    } else if (branch_out) {
+      search([&](TilePosition p) { return std::abs(2 * p.row - acc2) + 2 * p.col; });
+    } else {
+      search([&](TilePosition p) { return 2 * consumers.FarthestNonEmpty(p); });
     }
+    const TilePosition at{static_cast<std::uint8_t>(best % kPosKeys / kMaxChipSide),
+                          static_cast<std::uint8_t>(best % kMaxChipSide)};
+    d.in_layer = own.Farthest(at);
+    if (!last) d.trans_layer = branch_out ? to_accumulator(at) : consumers.Farthest(at);
   }
 
   // --- Per-pixel pipelined schedule and costs. ---
@@ -649,7 +812,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
         const int anchor = k > 1 ? std::max(k - pad, 1) : 0;
         ScheduleInput in;
         if (!from_input) in = input_of(l.inputs[0], anchor, s);
-        ScheduleRows(l.hout, l.wout, &in, from_input ? 0 : 1, w00 + r_full + fixed,
+        Schedule(l.hout, l.wout, &in, from_input ? 0 : 1, w00 + r_full + fixed,
                      wrow + r_full + fixed, wtop + rmid + fixed, wmid + rmid + fixed, compress,
                      &scratch, rout);
         const double rows_after = l.hout - 1, cols_after = l.wout - 1;
@@ -688,7 +851,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     } else if (l.kind == HwKind::kDummyPool) {
       // Forwards the input: only the transfer to its consumers (no energy).
       const double transfer = dist[i].trans_layer * l.cout * act / c.inter_tile_bits_per_ns;
-      ScheduleRows(l.hout, l.wout, nullptr, 0, transfer, transfer, transfer, transfer, compress,
+      Schedule(l.hout, l.wout, nullptr, 0, transfer, transfer, transfer, transfer, compress,
                    &scratch, rout);
       lat[kLp(LatencyPart::kInterTile)] = transfer * pixels;
       busy = transfer * pixels;
@@ -706,7 +869,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
       ScheduleInput in;
       const bool pool_from_input = l.inputs[0] < 0;
       if (!pool_from_input) in = input_of(l.inputs[0], std::max(k, 1), s);
-      ScheduleRows(l.hout, l.wout, &in, pool_from_input ? 0 : 1, w00 + r_full + fixed,
+      Schedule(l.hout, l.wout, &in, pool_from_input ? 0 : 1, w00 + r_full + fixed,
                    wrow + r_full + fixed, wmid + rmid + fixed, wmid + rmid + fixed, compress,
                    &scratch, rout);
       const double rows_after = l.hout - 1, cols_after = l.wout - 1;
@@ -734,7 +897,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
           ++n_in;
         }
       }
-      ScheduleRows(l.hout, l.wout, ins, n_in, step, step, step, step, compress, &scratch, rout);
+      Schedule(l.hout, l.wout, ins, n_in, step, step, step, step, compress, &scratch, rout);
       busy = step * pixels;
       lat[kLp(LatencyPart::kBuffer)] = 2 * access * pixels;
       lat[kLp(LatencyPart::kDigital)] = c.element_sum_ns * pixels;
