@@ -127,6 +127,15 @@ struct PiecePool {
   const Piece& operator[](int i) const { return buf[i]; }
 };
 
+// The segments of all layers, in storage sized for the whole network beforehand (at most one
+// segment per row), so appending is a plain store and pointers into it stay valid.
+struct SegmentList {
+  Segment* data = nullptr;
+  int size = 0;
+  void push_back(const Segment& s) { data[size++] = s; }
+  Segment& back() const { return data[size - 1]; }
+};
+
 // Working memory reused across calls (per thread), so an estimate allocates little.
 struct Scratch {
   std::vector<HwLayer> layers;
@@ -160,12 +169,12 @@ struct ScheduleInput {
 
 // The rows of the layer being scheduled: appends segments and maps each row to its segment.
 struct RowWriter {
-  std::vector<Segment>* segs;
+  SegmentList* segs;
   int* seg_of_row;
   // Row y is explicit: `n` pieces from `base`.
   void Explicit(int y, int base, int n) const {
     segs->push_back({y, y + 1, base, n, 0.0, 0.0, false});
-    seg_of_row[y] = static_cast<int>(segs->size()) - 1;
+    seg_of_row[y] = segs->size - 1;
   }
   // Whether the row of `n` pieces from `base` is the last row written shifted by some D
   // (same breaks and slopes, values all D apart, to 1e-12 relative); sets *shift = D.
@@ -198,7 +207,7 @@ struct RowWriter {
       const RowRef prev = s.Row(y - 1);
       segs->push_back({y, last + 1, prev.base, prev.n, prev.off + shift, shift, true});
     }
-    std::fill(seg_of_row + y, seg_of_row + last + 1, static_cast<int>(segs->size()) - 1);
+    std::fill(seg_of_row + y, seg_of_row + last + 1, segs->size - 1);
   }
 };
 
@@ -465,14 +474,32 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     const double first = y == 0 ? t00 : t0, rest = y == 0 ? tx0 : tx;
     const int base = pool.size;
     pool.Reserve(w + 2);
+    // The row is written through a local pointer and count (the pool's size, an int in memory,
+    // could alias the pieces' ints).
+    Piece* const row = pool.buf.data() + base;
+    int m = 0;
     bool bind[kMaxInputs] = {false, false};
-    if constexpr (kIn == 0) {
-      pool.Push({0, 0, prev + first, 0.0});
-      if (w > 1) pool.Push({1, 0, prev + first + rest, rest});
-      prev = pool.back().At(w - 1);
-    } else {
+    // Inputs that all exist (with a margin) before the previous row ends never bind: the row is
+    // the own chain. (Rows are increasing, so an input row's last value bounds what is read of
+    // it.) This is what the general case below computes then, piece for piece: the clamped
+    // bottom rows of a layer, which read the input row the row above read, are all of this kind.
+    const double tol = 1e-9 * (std::abs(prev) + 1.0);
+    bool own_chain = kIn == 0;
+    if constexpr (kIn > 0) {
+      if (y >= 1) {
+        own_chain = true;
+        for (int j = 0; j < kIn; ++j) {
+          const Piece& last = pool[now[j].base + now[j].n - 1];
+          own_chain = own_chain && last.At(in[j].in_w - 1) + now[j].off < prev - 2 * tol;
+        }
+      }
+    }
+    if (own_chain) {
+      row[m++] = {0, 0, prev + first, 0.0};
+      if (w > 1) row[m++] = {1, 0, prev + first + rest, rest};
+      prev = row[m - 1].At(w - 1);
+    } else if constexpr (kIn > 0) {
       // The input row: the maximum of the inputs, as pieces.
-      const double tol = 1e-9 * (std::abs(prev) + 1.0);
       int counts[kMaxInputs] = {0, 0};
       for (int j = 0; j < kIn; ++j) {
         counts[j] = ComposeInput(in[j], now[j], pool.data(), w, 1 << j,
@@ -489,18 +516,17 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
         for (int j = 0; j < kIn; ++j) bind[j] |= (src >> j) & 1;
       };
       // Appends piece {x0, v, a}, extending the last one when it continues it.
+      // (Output 0 is always written first, so there is a last piece.)
       auto emit = [&](int x0, double v, double a) {
-        if (pool.size > base) {
-          const Piece& l = pool.back();
-          if (l.a == a && std::abs(l.At(x0) - v) <= 1e-12 * (std::abs(v) + 1.0)) return;
-        }
-        pool.Push({x0, 0, v, a});
+        const Piece& l = row[m - 1];
+        if (l.a == a && std::abs(l.At(x0) - v) <= 1e-12 * (std::abs(v) + 1.0)) return;
+        row[m++] = {x0, 0, v, a};
       };
       // Output 0.
       const double u0 = inp[0].v;
       if (u0 >= prev - tol) mark(inp[0].src);
       double f = std::max(prev, u0) + first;
-      pool.Push({0, 0, f, 0.0});
+      row[m++] = {0, 0, f, 0.0};
       for (int p = 0; p < np; ++p) {
         const int xb = std::max(inp[p].x0, 1), xe = p + 1 < np ? inp[p + 1].x0 : w;
         if (xb >= xe) continue;
@@ -527,18 +553,18 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
             mark(inp[p].src);
           }
         }
-        f = pool.back().At(xe - 1);
+        f = row[m - 1].At(xe - 1);
       }
       prev = f;
     }
     // A computed row that is the previous row shifted in time is stored as such: its consumers
     // then see a run and can take their own rows as shifts too.
     double shift = 0;
-    if (y >= 1 && out.ShiftOfPrevious(pool, base, pool.size - base, &shift)) {
-      pool.size = base;
+    if (y >= 1 && out.ShiftOfPrevious(pool, base, m, &shift)) {
       out.Shifted(y, y, shift, 1e-14 * std::abs(prev));
     } else {
-      out.Explicit(y, base, pool.size - base);
+      pool.size = base + m;
+      out.Explicit(y, base, m);
     }
     for (int j = 0; j < kIn; ++j) binding[j] = bind[j];
   }
@@ -711,16 +737,15 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
   }
   // A layer writes at most one segment per row: with this capacity, pointers into `segs` held
   // by ScheduleInput stay valid. Every row is mapped by its layer's schedule before it is read.
-  std::vector<Segment>& segs = scratch.segs;
-  segs.clear();
-  segs.reserve(row_start[n]);
+  if (static_cast<int>(scratch.segs.size()) < row_start[n]) scratch.segs.resize(row_start[n]);
+  SegmentList segs{scratch.segs.data(), 0};
   std::vector<int>& seg_of_row = scratch.seg_of_row;
   if (static_cast<int>(seg_of_row.size()) < row_start[n]) seg_of_row.resize(row_start[n]);
   PiecePool& pool = scratch.pool;
   pool.size = 0;
   auto input_of = [&](int layer_in, int anchor, int stride) {
     ScheduleInput in;
-    in.segs = segs.data();
+    in.segs = segs.data;
     in.seg_of_row = seg_of_row.data() + row_start[layer_in];
     in.first = anchor > 0 ? anchor - 1 : 0;
     in.stride = stride;
