@@ -84,6 +84,42 @@ struct Extent {
   }
 };
 
+// The extent of the tiles [s, e) of MNSIM's square spiral (SpiralPlacement), in O(1). Ring k
+// holds the tiles k^2 .. (k+1)^2 - 1; at offset j in its ring a tile has row + col = 2k - |j - k|
+// (rising to the ring's corner, then falling) and row - col = j - k on odd rings, k - j on even
+// ones (monotone). So the extremes of a run of tiles are among its two ends, the ends and the
+// corner of its first ring, and the ends and corners of its last two rings (smaller rings lie
+// inside those); all but the ends are taken where the run contains them.
+Extent SpiralExtent(int s, int e) {
+  Extent x;
+  if (e <= s) return x;
+  auto ring = [](int t) {
+    int k = static_cast<int>(std::sqrt(static_cast<double>(t)));
+    while (k * k > t) --k;
+    while ((k + 1) * (k + 1) <= t) ++k;
+    return k;
+  };
+  auto add = [&](int t, int k) {
+    const int j = t - k * k;
+    const int sum = 2 * k - std::abs(j - k), diff = k % 2 == 1 ? j - k : k - j;
+    x.max_sum = std::max(x.max_sum, sum);
+    x.min_sum = std::min(x.min_sum, sum);
+    x.max_diff = std::max(x.max_diff, diff);
+    x.min_diff = std::min(x.min_diff, diff);
+  };
+  const int last = e - 1, ks = ring(s), ke = ring(last);
+  add(s, ks);
+  add(last, ke);
+  for (int k : {ks, ke - 1, ke}) {
+    if (k < ks) continue;
+    for (int t : {k * k, k * k + k, (k + 1) * (k + 1) - 1}) {
+      if (t >= s && t <= last) add(t, k);
+    }
+  }
+  x.empty = false;
+  return x;
+}
+
 // Finish times of a layer's outputs, row by row, as linear pieces: within a row, output x of
 // piece p (p.x0 <= x < next piece's x0) finishes at p.v + (x - p.x0) * p.a. A row is stored
 // explicitly (`n` pieces from `base` in the piece pool) or is a stored row shifted in time:
@@ -143,7 +179,6 @@ struct Scratch {
   std::vector<int> start, row_start;
   std::vector<Distances> dist;
   std::vector<Extent> extent;
-  std::vector<int> first_key;
   PiecePool pool;
   std::vector<Piece> in_pieces[kMaxInputs], merged;
   std::vector<Segment> segs;
@@ -664,20 +699,16 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
   const double accumulator_row = c.tile_rows / 2.0;  // global accumulator: middle of left edge
   auto to_accumulator = [&](TilePosition p) { return std::abs(p.row - accumulator_row) + p.col; };
   // Each layer's tile extent and its first tile in row-major order, in one pass over the tiles.
+  // Each layer's tile extent, in O(1) from the spiral's geometry (SpiralExtent).
   std::vector<Extent>& extent = scratch.extent;
-  std::vector<int>& first_key = scratch.first_key;
-  extent.assign(n, Extent{});
-  first_key.assign(n, kPosKeys);
-  for (int i = 0; i < n; ++i) {
-    Extent e;  // a local: the tile positions are bytes, which may alias the vector's elements
+  extent.resize(n);
+  for (int i = 0; i < n; ++i) extent[i] = SpiralExtent(start[i], start[i + 1]);
+  // A layer's first tile in row-major order (needed for the consumers of element sums).
+  auto first_key = [&](int i) {
     int first = kPosKeys;
-    for (int t = start[i]; t < start[i + 1]; ++t) {
-      e.Add(pos[t]);
-      first = std::min(first, pos_key(pos[t]));
-    }
-    extent[i] = e;
-    first_key[i] = first;
-  }
+    for (int t = start[i]; t < start[i + 1]; ++t) first = std::min(first, pos_key(pos[t]));
+    return first;
+  };
   std::vector<Distances>& dist = scratch.dist;
   dist.assign(n, Distances{});
   for (int i = 0; i < n; ++i) {
@@ -688,7 +719,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
       for (int k = 0; k < l.n_outputs; ++k) {
         const int o = l.outputs[k];
         if (start[o + 1] > start[o]) {
-          const int first = first_key[o];  // the consumer's first tile in row-major order
+          const int first = first_key(o);  // the consumer's first tile in row-major order
           const TilePosition p{static_cast<std::uint8_t>(first / kMaxChipSide),
                                static_cast<std::uint8_t>(first % kMaxChipSide)};
           d.trans_layer = std::max(d.trans_layer, to_accumulator(p));
