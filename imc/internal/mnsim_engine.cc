@@ -262,22 +262,32 @@ double RowAt(const Piece* p, const RowRef& r, int c) {
   return p[lo].At(c) + r.off;
 }
 
-// The input row as seen by the w outputs of one row: pieces over x in [0, w), tagged `src`.
-int ComposeInput(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w, int src,
-                 Piece* out) {
+// ComposeInput for a stride known to be 1 (no divisions) or any stride.
+template <bool kUnitStride>
+int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w,
+                           int src, Piece* out) {
   const Piece* g = pool + r.base;
-  const int s = in.stride, c0 = in.first, last_col = in.in_w - 1;
+  const int s = kUnitStride ? 1 : in.stride, c0 = in.first, last_col = in.in_w - 1;
+  auto ceil_div = [&](int a) { return kUnitStride ? std::max(a, 0) : CeilDivNonNeg(a, s); };
   // Outputs x >= clamp all read the last column.
-  const int clamp = std::min(CeilDivNonNeg(last_col - c0, s), w);
+  const int clamp = std::min(ceil_div(last_col - c0), w);
   int m = 0;
   for (int i = 0; i < r.n && clamp > 0; ++i) {
     const int cb = g[i].x0, ce = i + 1 < r.n ? g[i + 1].x0 : in.in_w;
-    const int xb = CeilDivNonNeg(cb - c0, s), xe = std::min(CeilDivNonNeg(ce - c0, s), clamp);
+    const int xb = ceil_div(cb - c0), xe = std::min(ceil_div(ce - c0), clamp);
     if (xb >= xe) continue;
     out[m++] = {xb, src, g[i].At(c0 + s * xb) + r.off, g[i].a * s};
+    if (xe == clamp) break;  // the pieces after this one are read at no output
   }
   if (clamp < w) out[m++] = {clamp, src, g[r.n - 1].At(last_col) + r.off, 0.0};
   return m;
+}
+
+// The input row as seen by the w outputs of one row: pieces over x in [0, w), tagged `src`.
+int ComposeInput(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w, int src,
+                 Piece* out) {
+  return in.stride == 1 ? ComposeInputWithStride<true>(in, r, pool, w, src, out)
+                        : ComposeInputWithStride<false>(in, r, pool, w, src, out);
 }
 
 // Pointwise maximum of two piecewise-linear rows over [0, w).
@@ -297,9 +307,20 @@ int MaxOf(const Piece* a, int na, const Piece* b, int nb, int w, double tol, Pie
       emit(pb, x, std::max(d0, d1) >= -tol ? both : pb.src);
     } else {
       // The lines cross inside: the first piece up to the crossing, then the other.
+      // k: the first x in (x, xe - 1) where `lo` is below `hi`, else xe - 1. When the slopes
+      // differ by far more than the rounding of the values, lo - hi is strictly decreasing as
+      // computed too, so k is found from the lines' crossing and checked on both sides; else by
+      // the plain scan.
       const Piece &lo = d0 > 0 ? pa : pb, &hi = d0 > 0 ? pb : pa;
+      auto above = [&](int q) { return lo.At(q) >= hi.At(q); };
       int k = x + 1;
-      while (k < xe - 1 && lo.At(k) >= hi.At(k)) ++k;
+      const double closing = hi.a - lo.a;
+      if (closing > 1e-12 * (std::abs(lo.v) + std::abs(hi.v) + 1.0)) {
+        const double cross = std::abs(d0) / closing;  // lo - hi = |d0| - (q - x) * closing
+        k = cross >= xe ? xe - 1 : std::clamp(x + 1 + static_cast<int>(cross), x + 1, xe - 1);
+        while (k > x + 1 && !above(k - 1)) --k;
+      }
+      while (k < xe - 1 && above(k)) ++k;
       emit(lo, x, both);
       emit(hi, k, both);
     }
