@@ -59,7 +59,10 @@ void BuildLayerList(const arch::Graph& graph, bool dummy_input_pool, std::vector
       producer[i] = source(op.inputs.at(0));
       continue;
     }
-    HwLayer l;
+    // Built in place (reserved above, so the reference stays valid): copying a finished layer
+    // in would reread its fields just written one by one.
+    const int index = static_cast<int>(layers.size());
+    HwLayer& l = layers.emplace_back();
     l.op = i;
     l.cin = op.in.channels;
     l.cout = op.out.channels;
@@ -120,8 +123,6 @@ void BuildLayerList(const arch::Graph& graph, bool dummy_input_pool, std::vector
       throw std::invalid_argument("imc: op " + op.name + " has an unsupported input count");
     }
     for (int in : op.inputs) l.inputs[l.n_inputs++] = source(in);
-    const int index = static_cast<int>(layers.size());
-    layers.push_back(l);
     for (int k = 0; k < l.n_inputs; ++k) AddConsumer(&layers, l.inputs[k], index);
     producer[i] = index;
   }
