@@ -84,38 +84,15 @@ struct Extent {
   }
 };
 
-// The extent of the tiles [s, e) of MNSIM's square spiral (SpiralPlacement), in O(1). Ring k
-// holds the tiles k^2 .. (k+1)^2 - 1; at offset j in its ring a tile has row + col = 2k - |j - k|
-// (rising to the ring's corner, then falling) and row - col = j - k on odd rings, k - j on even
-// ones (monotone). So the extremes of a run of tiles are among its two ends, the ends and the
-// corner of its first ring, and the ends and corners of its last two rings (smaller rings lie
-// inside those); all but the ends are taken where the run contains them.
+// The extent of the tiles [s, e) of the spiral placement (SpiralRunExtent).
 Extent SpiralExtent(int s, int e) {
   Extent x;
   if (e <= s) return x;
-  auto ring = [](int t) {
-    int k = static_cast<int>(std::sqrt(static_cast<double>(t)));
-    while (k * k > t) --k;
-    while ((k + 1) * (k + 1) <= t) ++k;
-    return k;
-  };
-  auto add = [&](int t, int k) {
-    const int j = t - k * k;
-    const int sum = 2 * k - std::abs(j - k), diff = k % 2 == 1 ? j - k : k - j;
-    x.max_sum = std::max(x.max_sum, sum);
-    x.min_sum = std::min(x.min_sum, sum);
-    x.max_diff = std::max(x.max_diff, diff);
-    x.min_diff = std::min(x.min_diff, diff);
-  };
-  const int last = e - 1, ks = ring(s), ke = ring(last);
-  add(s, ks);
-  add(last, ke);
-  for (int k : {ks, ke - 1, ke}) {
-    if (k < ks) continue;
-    for (int t : {k * k, k * k + k, (k + 1) * (k + 1) - 1}) {
-      if (t >= s && t <= last) add(t, k);
-    }
-  }
+  const TileRunExtent r = SpiralRunExtent(s, e);
+  x.max_sum = r.max_sum;
+  x.min_sum = r.min_sum;
+  x.max_diff = r.max_diff;
+  x.min_diff = r.min_diff;
   x.empty = false;
   return x;
 }
@@ -1036,6 +1013,39 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
 }
 
 }  // namespace
+
+// Ring k of the spiral holds the tiles k^2 .. (k+1)^2 - 1; at offset j in its ring a tile has
+// row + col = 2k - |j - k| (rising to the ring's corner, then falling) and row - col = j - k on
+// odd rings, k - j on even ones (monotone). So the extremes of a run of tiles are among its two
+// ends, the ends and corner of its first ring, and the ends and corners of its last two rings
+// (the rings between lie inside those); all but the run's ends count where the run holds them.
+TileRunExtent SpiralRunExtent(int first, int end) {
+  TileRunExtent x{-(1 << 20), 1 << 20, -(1 << 20), 1 << 20};
+  auto ring = [](int t) {
+    int k = static_cast<int>(std::sqrt(static_cast<double>(t)));
+    while (k * k > t) --k;
+    while ((k + 1) * (k + 1) <= t) ++k;
+    return k;
+  };
+  auto add = [&](int t, int k) {
+    const int j = t - k * k;
+    const int sum = 2 * k - std::abs(j - k), diff = k % 2 == 1 ? j - k : k - j;
+    x.max_sum = std::max(x.max_sum, sum);
+    x.min_sum = std::min(x.min_sum, sum);
+    x.max_diff = std::max(x.max_diff, diff);
+    x.min_diff = std::min(x.min_diff, diff);
+  };
+  const int last = end - 1, k_first = ring(first), k_last = ring(last);
+  add(first, k_first);
+  add(last, k_last);
+  for (int k : {k_first, k_last - 1, k_last}) {
+    if (k < k_first) continue;
+    for (int t : {k * k, k * k + k, (k + 1) * (k + 1) - 1}) {
+      if (t >= first && t <= last) add(t, k);
+    }
+  }
+  return x;
+}
 
 void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
               std::vector<MnsimMapping>* mapping) {
