@@ -84,19 +84,6 @@ struct Extent {
   }
 };
 
-// The extent of the tiles [s, e) of the spiral placement (SpiralRunExtent).
-Extent SpiralExtent(int s, int e) {
-  Extent x;
-  if (e <= s) return x;
-  const TileRunExtent r = SpiralRunExtent(s, e);
-  x.max_sum = r.max_sum;
-  x.min_sum = r.min_sum;
-  x.max_diff = r.max_diff;
-  x.min_diff = r.min_diff;
-  x.empty = false;
-  return x;
-}
-
 // Finish times of a layer's outputs, row by row, as linear pieces: within a row, output x of
 // piece p (p.x0 <= x < next piece's x0) finishes at p.v + (x - p.x0) * p.a. A row is stored
 // explicitly (`n` pieces from `base` in the piece pool) or is a stored row shifted in time:
@@ -697,10 +684,27 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
   const double accumulator_row = c.tile_rows / 2.0;  // global accumulator: middle of left edge
   auto to_accumulator = [&](TilePosition p) { return std::abs(p.row - accumulator_row) + p.col; };
   // Each layer's tile extent and its first tile in row-major order, in one pass over the tiles.
-  // Each layer's tile extent, in O(1) from the spiral's geometry (SpiralExtent).
+  // Each layer's tile extent, in O(1) from the spiral's geometry (SpiralRunExtent). The rings
+  // of the layers' first and last tiles are tracked upwards (the tiles are in increasing order).
   std::vector<Extent>& extent = scratch.extent;
   extent.resize(n);
-  for (int i = 0; i < n; ++i) extent[i] = SpiralExtent(start[i], start[i + 1]);
+  int ring = 0;
+  auto ring_of = [&ring](int tile) {
+    while ((ring + 1) * (ring + 1) <= tile) ++ring;
+    return ring;
+  };
+  for (int i = 0; i < n; ++i) {
+    Extent& e = extent[i];
+    e = Extent{};
+    if (start[i + 1] == start[i]) continue;
+    const int k_first = ring_of(start[i]), k_last = ring_of(start[i + 1] - 1);
+    const TileRunExtent r = SpiralRunExtent(start[i], start[i + 1], k_first, k_last);
+    e.max_sum = r.max_sum;
+    e.min_sum = r.min_sum;
+    e.max_diff = r.max_diff;
+    e.min_diff = r.min_diff;
+    e.empty = false;
+  }
   // A layer's first tile in row-major order (needed for the consumers of element sums).
   auto first_key = [&](int i) {
     int first = kPosKeys;
@@ -1019,14 +1023,8 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
 // odd rings, k - j on even ones (monotone). So the extremes of a run of tiles are among its two
 // ends, the ends and corner of its first ring, and the ends and corners of its last two rings
 // (the rings between lie inside those); all but the run's ends count where the run holds them.
-TileRunExtent SpiralRunExtent(int first, int end) {
+TileRunExtent SpiralRunExtent(int first, int end, int k_first, int k_last) {
   TileRunExtent x{-(1 << 20), 1 << 20, -(1 << 20), 1 << 20};
-  auto ring = [](int t) {
-    int k = static_cast<int>(std::sqrt(static_cast<double>(t)));
-    while (k * k > t) --k;
-    while ((k + 1) * (k + 1) <= t) ++k;
-    return k;
-  };
   auto add = [&](int t, int k) {
     const int j = t - k * k;
     const int sum = 2 * k - std::abs(j - k), diff = k % 2 == 1 ? j - k : k - j;
@@ -1035,16 +1033,38 @@ TileRunExtent SpiralRunExtent(int first, int end) {
     x.max_diff = std::max(x.max_diff, diff);
     x.min_diff = std::min(x.min_diff, diff);
   };
-  const int last = end - 1, k_first = ring(first), k_last = ring(last);
+  const int last = end - 1;
   add(first, k_first);
   add(last, k_last);
-  for (int k : {k_first, k_last - 1, k_last}) {
-    if (k < k_first) continue;
-    for (int t : {k * k, k * k + k, (k + 1) * (k + 1) - 1}) {
-      if (t >= first && t <= last) add(t, k);
+  // The first ring's corner and end, where the run holds them (its start only if it starts
+  // the run: counted above).
+  const int corner_first = k_first * k_first + k_first, end_first = (k_first + 1) * (k_first + 1) - 1;
+  if (corner_first >= first && corner_first <= last) add(corner_first, k_first);
+  if (end_first <= last) add(end_first, k_first);
+  if (k_last > k_first) {
+    // The last ring's start and corner (its end only if it ends the run: counted above).
+    add(k_last * k_last, k_last);
+    if (k_last * k_last + k_last <= last) add(k_last * k_last + k_last, k_last);
+    // The ring before it, whole unless it is the first ring.
+    const int k = k_last - 1;
+    if (k > k_first) {
+      add(k * k, k);
+      add(k * k + k, k);
+      add((k + 1) * (k + 1) - 1, k);
     }
   }
   return x;
+}
+
+int SpiralRing(int tile) {
+  int k = static_cast<int>(std::sqrt(static_cast<double>(tile)));
+  while (k * k > tile) --k;
+  while ((k + 1) * (k + 1) <= tile) ++k;
+  return k;
+}
+
+TileRunExtent SpiralRunExtent(int first, int end) {
+  return SpiralRunExtent(first, end, SpiralRing(first), SpiralRing(end - 1));
 }
 
 void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
