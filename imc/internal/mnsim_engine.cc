@@ -970,8 +970,8 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     lc.busy_ns = busy;
     double e = 0;
     for (double& part : en) {
+      e = std::fma(part, 1000.0, e);
       part *= 1000.0;  // nJ -> pJ
-      e += part;
     }
     lc.energy_pj = e;
     // MNSIM departure (reproduced): every tile a layer touches is charged in full.
