@@ -87,12 +87,14 @@ struct PresetName<Neurosim14> {
 // the preset's hardware (e.g. more tiles than the chip has).
 template <class Preset>
 NetworkCost Estimate(const arch::Graph& graph) {
-  NetworkCost cost;
-  if constexpr (Preset::kSimulator == Simulator::kMnsim) {
-    cost = internal::EstimateMnsimFor<Preset>(graph);
-  } else {
-    cost = internal::EstimateNeurosimFor<Preset>(graph);
-  }
+  // Initialised from the engine's result (no default construction and move assignment).
+  NetworkCost cost = [&] {
+    if constexpr (Preset::kSimulator == Simulator::kMnsim) {
+      return internal::EstimateMnsimFor<Preset>(graph);
+    } else {
+      return internal::EstimateNeurosimFor<Preset>(graph);
+    }
+  }();
   internal::FinishTotals(graph, internal::PresetName<Preset>::kValue, &cost);
   return cost;
 }

@@ -24,18 +24,23 @@ void AddConsumer(std::vector<HwLayer>* layers, int producer, int consumer) {
 void BuildLayerList(const arch::Graph& graph, bool dummy_input_pool, std::vector<HwLayer>* out) {
   std::vector<HwLayer>& layers = *out;
   layers.clear();
+  layers.reserve(graph.ops.size() + 1);
   const int n_ops = static_cast<int>(graph.ops.size());
   // Hardware layer producing each op's value (-1: the network input).
   thread_local std::vector<int> producer;  // reused across calls
   producer.assign(n_ops, -1);
 
+  // Whether more than one layer reads the network input (counting stops at two).
   int input_readers = 0;
-  for (const arch::Op& op : graph.ops) {
-    if (op.kind == arch::OpKind::kBatchNorm || op.kind == arch::OpKind::kRelu) continue;
-    for (int in : op.inputs) input_readers += in == arch::kNetworkInput;
+  if (dummy_input_pool) {
+    for (const arch::Op& op : graph.ops) {
+      if (op.kind == arch::OpKind::kBatchNorm || op.kind == arch::OpKind::kRelu) continue;
+      for (int in : op.inputs) input_readers += in == arch::kNetworkInput;
+      if (input_readers > 1) break;
+    }
   }
   int network_input = -1;
-  if (dummy_input_pool && input_readers > 1) {
+  if (input_readers > 1) {
     HwLayer d;
     d.kind = HwKind::kDummyPool;
     d.cin = d.cout = graph.input.channels;
@@ -54,7 +59,10 @@ void BuildLayerList(const arch::Graph& graph, bool dummy_input_pool, std::vector
       producer[i] = source(op.inputs.at(0));
       continue;
     }
-    HwLayer l;
+    // Built in place (reserved above, so the reference stays valid): copying a finished layer
+    // in would reread its fields just written one by one.
+    const int index = static_cast<int>(layers.size());
+    HwLayer& l = layers.emplace_back();
     l.op = i;
     l.cin = op.in.channels;
     l.cout = op.out.channels;
@@ -99,14 +107,13 @@ void BuildLayerList(const arch::Graph& graph, bool dummy_input_pool, std::vector
         throw std::invalid_argument(std::string("imc: cannot map op kind ") +
                                     arch::OpKindName(op.kind) + " (" + op.name + ")");
     }
-    l.macs = op.macs();
     if (l.kind == HwKind::kConv || l.kind == HwKind::kFc) {
       // Counts of rows, crossbars and tiles are ints; a layer past 2^31 weights (8 GiB of
       // float weights, far beyond any crossbar chip) cannot be priced, and is said so.
       const long long inputs = op.kind == arch::OpKind::kFullyConnected
                                    ? op.in.size()
                                    : static_cast<long long>(op.in.channels) * op.kernel * op.kernel;
-      if (static_cast<long double>(inputs) * op.out.channels > kMaxWeightsPerLayer) {
+      if (static_cast<__int128>(inputs) * op.out.channels > kMaxWeightsPerLayer) {
         throw std::invalid_argument("imc: layer " + op.name + " has " + std::to_string(inputs) +
                                     " x " + std::to_string(op.out.channels) +
                                     " weights, more than the 2^31 - 1 a layer may have here");
@@ -116,8 +123,6 @@ void BuildLayerList(const arch::Graph& graph, bool dummy_input_pool, std::vector
       throw std::invalid_argument("imc: op " + op.name + " has an unsupported input count");
     }
     for (int in : op.inputs) l.inputs[l.n_inputs++] = source(in);
-    const int index = static_cast<int>(layers.size());
-    layers.push_back(l);
     for (int k = 0; k < l.n_inputs; ++k) AddConsumer(&layers, l.inputs[k], index);
     producer[i] = index;
   }

@@ -28,7 +28,6 @@ struct HwLayer {
   int n_inputs = 0;
   int outputs[kMaxOutputs] = {0, 0, 0, 0};
   int n_outputs = 0;
-  long long macs = 0;
 };
 
 // Builds the hardware layer list. With `dummy_input_pool`, a network whose input feeds more than

@@ -69,8 +69,15 @@ struct Extent {
     min_diff = std::min(min_diff, diff);
     empty = false;
   }
-  int Farthest(TilePosition p) const {
-    if (empty) return 0;
+  void Merge(const Extent& o) {
+    max_sum = std::max(max_sum, o.max_sum);
+    min_sum = std::min(min_sum, o.min_sum);
+    max_diff = std::max(max_diff, o.max_diff);
+    min_diff = std::min(min_diff, o.min_diff);
+    empty = empty && o.empty;
+  }
+  int Farthest(TilePosition p) const { return empty ? 0 : FarthestNonEmpty(p); }
+  int FarthestNonEmpty(TilePosition p) const {
     const int sum = p.row + p.col, diff = p.row - p.col;
     return std::max(std::max(max_sum - sum, sum - min_sum),
                     std::max(max_diff - diff, diff - min_diff));
@@ -120,12 +127,22 @@ struct PiecePool {
   const Piece& operator[](int i) const { return buf[i]; }
 };
 
+// The segments of all layers, in storage sized for the whole network beforehand (at most one
+// segment per row), so appending is a plain store and pointers into it stay valid.
+struct SegmentList {
+  Segment* data = nullptr;
+  int size = 0;
+  void push_back(const Segment& s) { data[size++] = s; }
+  Segment& back() const { return data[size - 1]; }
+};
+
 // Working memory reused across calls (per thread), so an estimate allocates little.
 struct Scratch {
   std::vector<HwLayer> layers;
   std::vector<MnsimMapping> map;
   std::vector<int> start, row_start;
   std::vector<Distances> dist;
+  std::vector<Extent> extent;
   PiecePool pool;
   std::vector<Piece> in_pieces[kMaxInputs], merged;
   std::vector<Segment> segs;
@@ -151,12 +168,12 @@ struct ScheduleInput {
 
 // The rows of the layer being scheduled: appends segments and maps each row to its segment.
 struct RowWriter {
-  std::vector<Segment>* segs;
+  SegmentList* segs;
   int* seg_of_row;
   // Row y is explicit: `n` pieces from `base`.
   void Explicit(int y, int base, int n) const {
     segs->push_back({y, y + 1, base, n, 0.0, 0.0, false});
-    seg_of_row[y] = static_cast<int>(segs->size()) - 1;
+    seg_of_row[y] = segs->size - 1;
   }
   // Whether the row of `n` pieces from `base` is the last row written shifted by some D
   // (same breaks and slopes, values all D apart, to 1e-12 relative); sets *shift = D.
@@ -189,7 +206,7 @@ struct RowWriter {
       const RowRef prev = s.Row(y - 1);
       segs->push_back({y, last + 1, prev.base, prev.n, prev.off + shift, shift, true});
     }
-    std::fill(seg_of_row + y, seg_of_row + last + 1, static_cast<int>(segs->size()) - 1);
+    std::fill(seg_of_row + y, seg_of_row + last + 1, segs->size - 1);
   }
 };
 
@@ -209,22 +226,32 @@ double RowAt(const Piece* p, const RowRef& r, int c) {
   return p[lo].At(c) + r.off;
 }
 
-// The input row as seen by the w outputs of one row: pieces over x in [0, w), tagged `src`.
-int ComposeInput(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w, int src,
-                 Piece* out) {
+// ComposeInput for a stride known to be 1 (no divisions) or any stride.
+template <bool kUnitStride>
+int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w,
+                           int src, Piece* out) {
   const Piece* g = pool + r.base;
-  const int s = in.stride, c0 = in.first, last_col = in.in_w - 1;
+  const int s = kUnitStride ? 1 : in.stride, c0 = in.first, last_col = in.in_w - 1;
+  auto ceil_div = [&](int a) { return kUnitStride ? std::max(a, 0) : CeilDivNonNeg(a, s); };
   // Outputs x >= clamp all read the last column.
-  const int clamp = std::min(CeilDivNonNeg(last_col - c0, s), w);
+  const int clamp = std::min(ceil_div(last_col - c0), w);
   int m = 0;
   for (int i = 0; i < r.n && clamp > 0; ++i) {
     const int cb = g[i].x0, ce = i + 1 < r.n ? g[i + 1].x0 : in.in_w;
-    const int xb = CeilDivNonNeg(cb - c0, s), xe = std::min(CeilDivNonNeg(ce - c0, s), clamp);
+    const int xb = ceil_div(cb - c0), xe = std::min(ceil_div(ce - c0), clamp);
     if (xb >= xe) continue;
     out[m++] = {xb, src, g[i].At(c0 + s * xb) + r.off, g[i].a * s};
+    if (xe == clamp) break;  // the pieces after this one are read at no output
   }
   if (clamp < w) out[m++] = {clamp, src, g[r.n - 1].At(last_col) + r.off, 0.0};
   return m;
+}
+
+// The input row as seen by the w outputs of one row: pieces over x in [0, w), tagged `src`.
+int ComposeInput(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w, int src,
+                 Piece* out) {
+  return in.stride == 1 ? ComposeInputWithStride<true>(in, r, pool, w, src, out)
+                        : ComposeInputWithStride<false>(in, r, pool, w, src, out);
 }
 
 // Pointwise maximum of two piecewise-linear rows over [0, w).
@@ -244,9 +271,20 @@ int MaxOf(const Piece* a, int na, const Piece* b, int nb, int w, double tol, Pie
       emit(pb, x, std::max(d0, d1) >= -tol ? both : pb.src);
     } else {
       // The lines cross inside: the first piece up to the crossing, then the other.
+      // k: the first x in (x, xe - 1) where `lo` is below `hi`, else xe - 1. When the slopes
+      // differ by far more than the rounding of the values, lo - hi is strictly decreasing as
+      // computed too, so k is found from the lines' crossing and checked on both sides; else by
+      // the plain scan.
       const Piece &lo = d0 > 0 ? pa : pb, &hi = d0 > 0 ? pb : pa;
+      auto above = [&](int q) { return lo.At(q) >= hi.At(q); };
       int k = x + 1;
-      while (k < xe - 1 && lo.At(k) >= hi.At(k)) ++k;
+      const double closing = hi.a - lo.a;
+      if (closing > 1e-12 * (std::abs(lo.v) + std::abs(hi.v) + 1.0)) {
+        const double cross = std::abs(d0) / closing;  // lo - hi = |d0| - (q - x) * closing
+        k = cross >= xe ? xe - 1 : std::clamp(x + 1 + static_cast<int>(cross), x + 1, xe - 1);
+        while (k > x + 1 && !above(k - 1)) --k;
+      }
+      while (k < xe - 1 && above(k)) ++k;
       emit(lo, x, both);
       emit(hi, k, both);
     }
@@ -406,6 +444,166 @@ void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, d
   }
 }
 
+// The fast path of ScheduleRows (compress = true) for `kIn` inputs: the same arithmetic, with
+// the loops over inputs unrolled and each input row looked up once per row.
+template <int kIn>
+void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double t0, double tx0,
+                      double tx, Scratch* scratch, RowWriter out) {
+  PiecePool& pool = scratch->pool;
+  if constexpr (kIn > 0) {
+    for (int j = 0; j < kIn; ++j) {
+      if (static_cast<int>(scratch->in_pieces[j].size()) < w + 1) scratch->in_pieces[j].resize(w + 1);
+    }
+    if (kIn == 2 && static_cast<int>(scratch->merged.size()) < 2 * w + 2) {
+      scratch->merged.resize(2 * w + 2);
+    }
+  }
+  double prev = 0, prev2 = 0;                 // end of row y-1 and of row y-2
+  bool binding[kMaxInputs] = {false, false};  // input j set the start of some output of row y-1
+  for (int y = 0; y < h; ++y) {
+    RowRef now[kIn > 0 ? kIn : 1];  // the input rows row y reads
+    for (int j = 0; j < kIn; ++j) now[j] = in[j].At(in[j].Row(y));
+    if (y >= 2) {
+      const double shift = prev - prev2;
+      bool periodic = true;
+      for (int j = 0; j < kIn && periodic; ++j) {
+        const RowRef before = in[j].At(in[j].Row(y - 1));
+        const double d = now[j].off - before.off;
+        const double tol = 1e-9 * (std::abs(now[j].off) + std::abs(shift) + 1.0);
+        periodic = now[j].base == before.base &&
+                   (std::abs(d - shift) <= tol || (d <= shift + tol && !binding[j]));
+      }
+      if (periodic) {
+        // The same holds for the following rows as long as every input row they read lies in
+        // the run (same stored row, same step) of the rows this one read.
+        int last = h - 1;
+        for (int j = 0; j < kIn; ++j) {
+          const ScheduleInput& inj = in[j];
+          const int run_last = std::min(inj.SegmentOf(inj.Row(y - 1)).y_end, inj.in_h) - 1;
+          last = std::min(last, run_last < inj.first ? y : (run_last - inj.first) / inj.stride);
+        }
+        last = std::max(last, y);
+        out.Shifted(y, last, shift);
+        prev += (last - y + 1) * shift;
+        prev2 = prev - shift;
+        y = last;
+        continue;
+      }
+    }
+    prev2 = prev;
+    const double first = y == 0 ? t00 : t0, rest = y == 0 ? tx0 : tx;
+    const int base = pool.size;
+    pool.Reserve(w + 2);
+    // The row is written through a local pointer and count (the pool's size, an int in memory,
+    // could alias the pieces' ints).
+    Piece* const row = pool.buf.data() + base;
+    int m = 0;
+    bool bind[kMaxInputs] = {false, false};
+    // Inputs that all exist (with a margin) before the previous row ends never bind: the row is
+    // the own chain. (Rows are increasing, so an input row's last value bounds what is read of
+    // it.) This is what the general case below computes then, piece for piece: the clamped
+    // bottom rows of a layer, which read the input row the row above read, are all of this kind.
+    const double tol = 1e-9 * (std::abs(prev) + 1.0);
+    bool own_chain = kIn == 0;
+    if constexpr (kIn > 0) {
+      if (y >= 1) {
+        own_chain = true;
+        for (int j = 0; j < kIn; ++j) {
+          const Piece& last = pool[now[j].base + now[j].n - 1];
+          own_chain = own_chain && last.At(in[j].in_w - 1) + now[j].off < prev - 2 * tol;
+        }
+      }
+    }
+    if (own_chain) {
+      row[m++] = {0, 0, prev + first, 0.0};
+      if (w > 1) row[m++] = {1, 0, prev + first + rest, rest};
+      prev = row[m - 1].At(w - 1);
+    } else if constexpr (kIn > 0) {
+      // The input row: the maximum of the inputs, as pieces.
+      int counts[kMaxInputs] = {0, 0};
+      for (int j = 0; j < kIn; ++j) {
+        counts[j] = ComposeInput(in[j], now[j], pool.data(), w, 1 << j,
+                                 scratch->in_pieces[j].data());
+      }
+      const Piece* inp = scratch->in_pieces[0].data();
+      int np = counts[0];
+      if constexpr (kIn == 2) {
+        np = MaxOf(inp, counts[0], scratch->in_pieces[1].data(), counts[1], w,
+                   1e-9 * (std::abs(inp[0].v) + 1.0), scratch->merged.data());
+        inp = scratch->merged.data();
+      }
+      auto mark = [&](int src) {
+        for (int j = 0; j < kIn; ++j) bind[j] |= (src >> j) & 1;
+      };
+      // Appends piece {x0, v, a}, extending the last one when it continues it.
+      // (Output 0 is always written first, so there is a last piece.)
+      auto emit = [&](int x0, double v, double a) {
+        const Piece& l = row[m - 1];
+        if (l.a == a && std::abs(l.At(x0) - v) <= 1e-12 * (std::abs(v) + 1.0)) return;
+        row[m++] = {x0, 0, v, a};
+      };
+      // Output 0.
+      const double u0 = inp[0].v;
+      if (u0 >= prev - tol) mark(inp[0].src);
+      double f = std::max(prev, u0) + first;
+      row[m++] = {0, 0, f, 0.0};
+      for (int p = 0; p < np; ++p) {
+        const int xb = std::max(inp[p].x0, 1), xe = p + 1 < np ? inp[p + 1].x0 : w;
+        if (xb >= xe) continue;
+        const double a = inp[p].a, u = inp[p].At(xb);
+        const int len = xe - xb;
+        if (u >= f) {
+          // The input binds at once; it keeps binding while it rises faster than the chain.
+          mark(inp[p].src);
+          emit(xb, u + rest, std::max(a, rest));
+        } else if (a <= rest) {
+          if (u >= f - tol) mark(inp[p].src);
+          emit(xb, f + rest, rest);
+        } else {
+          // Own chain until the input catches up at k: u + k*a >= f + k*rest.
+          const double kd = std::ceil((f - u) / (a - rest));
+          int k = kd >= len ? len : std::max(1, static_cast<int>(kd));
+          while (k > 1 && u + (k - 1) * a >= f + (k - 1) * rest) --k;
+          while (k < len && u + k * a < f + k * rest) ++k;
+          emit(xb, f + rest, rest);
+          if (k < len) {
+            mark(inp[p].src);
+            emit(xb + k, u + k * a + rest, a);
+          } else if (u + (len - 1) * a >= f + (len - 1) * rest - tol) {
+            mark(inp[p].src);
+          }
+        }
+        f = row[m - 1].At(xe - 1);
+      }
+      prev = f;
+    }
+    // A computed row that is the previous row shifted in time is stored as such: its consumers
+    // then see a run and can take their own rows as shifts too.
+    double shift = 0;
+    if (y >= 1 && out.ShiftOfPrevious(pool, base, m, &shift)) {
+      out.Shifted(y, y, shift, 1e-14 * std::abs(prev));
+    } else {
+      pool.size = base + m;
+      out.Explicit(y, base, m);
+    }
+    for (int j = 0; j < kIn; ++j) binding[j] = bind[j];
+  }
+}
+
+// Schedules a layer: the plain per-output recurrence (compress = false) or the fast path.
+void Schedule(int h, int w, const ScheduleInput* in, int n_in, double t00, double t0, double tx0,
+              double tx, bool compress, Scratch* scratch, RowWriter out) {
+  if (!compress) {
+    ScheduleRows(h, w, in, n_in, t00, t0, tx0, tx, false, scratch, out);
+  } else if (n_in == 0) {
+    ScheduleRowsFast<0>(h, w, in, t00, t0, tx0, tx, scratch, out);
+  } else if (n_in == 1) {
+    ScheduleRowsFast<1>(h, w, in, t00, t0, tx0, tx, scratch, out);
+  } else {
+    ScheduleRowsFast<2>(h, w, in, t00, t0, tx0, tx, scratch, out);
+  }
+}
+
 // The engine, with the constants either given at run time (kFixed == nullptr) or fixed at
 // compile time (kFixed points to a preset's constexpr table, so every use of them folds).
 template <const MnsimConstants* kFixed>
@@ -474,66 +672,90 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
   start.assign(n + 1, 0);
   for (int i = 0; i < n; ++i) start[i + 1] = start[i] + map[i].placed_tiles;
   const TilePosition* pos = c.placement.data();
-  // MNSIM scans a layer's tiles in row-major order for the aggregation tile and keeps the first
-  // best: among equally good tiles, the smallest (row, col) wins.
-  auto row_major_before = [](TilePosition a, TilePosition b) {
-    return a.row != b.row ? a.row < b.row : a.col < b.col;
-  };
+  // The aggregation tile of a layer minimises (max distance inside the layer + max distance to
+  // the consumers' tiles, or to the accumulator for branch outputs). MNSIM scans the layer's
+  // tiles in row-major order and keeps the first best, so among equally good tiles the smallest
+  // (row, col) wins: the search is a minimum of the integer key
+  //   2 * (distance sum) * kPosKeys + row * kMaxChipSide + col
+  // (doubled so that the accumulator's distance |row - tile_rows / 2| + col is an integer).
+  constexpr int kPosKeys = kMaxChipSide * kMaxChipSide;
+  auto pos_key = [](TilePosition p) { return p.row * kMaxChipSide + p.col; };
   auto is_sum = [&](int i) { return layers[i].kind == HwKind::kAdd; };
   const double accumulator_row = c.tile_rows / 2.0;  // global accumulator: middle of left edge
   auto to_accumulator = [&](TilePosition p) { return std::abs(p.row - accumulator_row) + p.col; };
-  auto extent_of = [&](int i) {
-    Extent e;
-    for (int t = start[i]; t < start[i + 1]; ++t) e.Add(pos[t]);
-    return e;
+  // Each layer's tile extent and its first tile in row-major order, in one pass over the tiles.
+  // Each layer's tile extent, in O(1) from the spiral's geometry (SpiralRunExtent). The rings
+  // of the layers' first and last tiles are tracked upwards (the tiles are in increasing order).
+  std::vector<Extent>& extent = scratch.extent;
+  extent.resize(n);
+  int ring = 0;
+  auto ring_of = [&ring](int tile) {
+    while ((ring + 1) * (ring + 1) <= tile) ++ring;
+    return ring;
+  };
+  for (int i = 0; i < n; ++i) {
+    Extent& e = extent[i];
+    e = Extent{};
+    if (start[i + 1] == start[i]) continue;
+    const int k_first = ring_of(start[i]), k_last = ring_of(start[i + 1] - 1);
+    const TileRunExtent r = SpiralRunExtent(start[i], start[i + 1], k_first, k_last);
+    e.max_sum = r.max_sum;
+    e.min_sum = r.min_sum;
+    e.max_diff = r.max_diff;
+    e.min_diff = r.min_diff;
+    e.empty = false;
+  }
+  // A layer's first tile in row-major order (needed for the consumers of element sums).
+  auto first_key = [&](int i) {
+    int first = kPosKeys;
+    for (int t = start[i]; t < start[i + 1]; ++t) first = std::min(first, pos_key(pos[t]));
+    return first;
   };
   std::vector<Distances>& dist = scratch.dist;
   dist.assign(n, Distances{});
   for (int i = 0; i < n; ++i) {
     const HwLayer& l = layers[i];
     Distances& d = dist[i];
-    const Extent own = extent_of(i);
-    if (i == n - 1) {
-      double best = 1e18;
-      TilePosition best_pos{};
-      for (int a = start[i]; a < start[i + 1]; ++a) {
-        const int mi = own.Farthest(pos[a]);
-        if (mi < best || (mi == best && row_major_before(pos[a], best_pos))) {
-          best = mi, d.in_layer = mi, best_pos = pos[a];
-        }
-      }
-      break;
-    }
+    const Extent own = extent[i];
     if (is_sum(i)) {
       for (int k = 0; k < l.n_outputs; ++k) {
         const int o = l.outputs[k];
         if (start[o + 1] > start[o]) {
-          // The consumer's first tile in row-major order.
-          TilePosition first = pos[start[o]];
-          for (int t = start[o] + 1; t < start[o + 1]; ++t) {
-            if (row_major_before(pos[t], first)) first = pos[t];
-          }
-          d.trans_layer = std::max(d.trans_layer, to_accumulator(first));
+          const int first = first_key(o);  // the consumer's first tile in row-major order
+          const TilePosition p{static_cast<std::uint8_t>(first / kMaxChipSide),
+                               static_cast<std::uint8_t>(first % kMaxChipSide)};
+          d.trans_layer = std::max(d.trans_layer, to_accumulator(p));
         }
       }
-      continue;
+      if (i < n - 1) continue;
     }
+    if (start[i + 1] == start[i]) continue;
+    const bool last = i == n - 1;
     bool branch_out = l.n_outputs > 0;
     for (int k = 0; k < l.n_outputs; ++k) branch_out = branch_out && is_sum(l.outputs[k]);
     Extent consumers;
-    for (int k = 0; k < l.n_outputs; ++k) {
-      const int o = l.outputs[k];
-      for (int t = start[o]; t < start[o + 1]; ++t) consumers.Add(pos[t]);
-    }
-    double best = 1e18;
-    TilePosition best_pos{};
-    for (int a = start[i]; a < start[i + 1]; ++a) {
-      const int mi = own.Farthest(pos[a]);
-      const double out = branch_out ? to_accumulator(pos[a]) : consumers.Farthest(pos[a]);
-      if (mi + out < best || (mi + out == best && row_major_before(pos[a], best_pos))) {
-        best = mi + out, d.in_layer = mi, d.trans_layer = out, best_pos = pos[a];
+    for (int k = 0; k < l.n_outputs; ++k) consumers.Merge(extent[l.outputs[k]]);
+    // Twice the distance to the consumers, by tile: to the accumulator, to the consumers'
+    // extent, or nothing for the last layer.
+    const int acc2 = c.tile_rows;  // 2 * accumulator_row
+    int best = 1 << 30;
+    auto search = [&](auto out2_of) {  // one branch-free loop per kind of consumer distance
+      for (int a = start[i]; a < start[i + 1]; ++a) {
+        const TilePosition p = pos[a];
+        best = std::min(best, (2 * own.FarthestNonEmpty(p) + out2_of(p)) * kPosKeys + pos_key(p));
       }
+    };
+    if (last || (!branch_out && consumers.empty)) {
+      search([](TilePosition) { return 0; });
+    } else if (branch_out) {
+      search([&](TilePosition p) { return std::abs(2 * p.row - acc2) + 2 * p.col; });
+    } else {
+      search([&](TilePosition p) { return 2 * consumers.FarthestNonEmpty(p); });
     }
+    const TilePosition at{static_cast<std::uint8_t>(best % kPosKeys / kMaxChipSide),
+                          static_cast<std::uint8_t>(best % kMaxChipSide)};
+    d.in_layer = own.Farthest(at);
+    if (!last) d.trans_layer = branch_out ? to_accumulator(at) : consumers.Farthest(at);
   }
 
   // --- Per-pixel pipelined schedule and costs. ---
@@ -548,16 +770,15 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
   }
   // A layer writes at most one segment per row: with this capacity, pointers into `segs` held
   // by ScheduleInput stay valid. Every row is mapped by its layer's schedule before it is read.
-  std::vector<Segment>& segs = scratch.segs;
-  segs.clear();
-  segs.reserve(row_start[n]);
+  if (static_cast<int>(scratch.segs.size()) < row_start[n]) scratch.segs.resize(row_start[n]);
+  SegmentList segs{scratch.segs.data(), 0};
   std::vector<int>& seg_of_row = scratch.seg_of_row;
   if (static_cast<int>(seg_of_row.size()) < row_start[n]) seg_of_row.resize(row_start[n]);
   PiecePool& pool = scratch.pool;
   pool.size = 0;
   auto input_of = [&](int layer_in, int anchor, int stride) {
     ScheduleInput in;
-    in.segs = segs.data();
+    in.segs = segs.data;
     in.seg_of_row = seg_of_row.data() + row_start[layer_in];
     in.first = anchor > 0 ? anchor - 1 : 0;
     in.stride = stride;
@@ -649,7 +870,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
         const int anchor = k > 1 ? std::max(k - pad, 1) : 0;
         ScheduleInput in;
         if (!from_input) in = input_of(l.inputs[0], anchor, s);
-        ScheduleRows(l.hout, l.wout, &in, from_input ? 0 : 1, w00 + r_full + fixed,
+        Schedule(l.hout, l.wout, &in, from_input ? 0 : 1, w00 + r_full + fixed,
                      wrow + r_full + fixed, wtop + rmid + fixed, wmid + rmid + fixed, compress,
                      &scratch, rout);
         const double rows_after = l.hout - 1, cols_after = l.wout - 1;
@@ -688,7 +909,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     } else if (l.kind == HwKind::kDummyPool) {
       // Forwards the input: only the transfer to its consumers (no energy).
       const double transfer = dist[i].trans_layer * l.cout * act / c.inter_tile_bits_per_ns;
-      ScheduleRows(l.hout, l.wout, nullptr, 0, transfer, transfer, transfer, transfer, compress,
+      Schedule(l.hout, l.wout, nullptr, 0, transfer, transfer, transfer, transfer, compress,
                    &scratch, rout);
       lat[kLp(LatencyPart::kInterTile)] = transfer * pixels;
       busy = transfer * pixels;
@@ -706,7 +927,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
       ScheduleInput in;
       const bool pool_from_input = l.inputs[0] < 0;
       if (!pool_from_input) in = input_of(l.inputs[0], std::max(k, 1), s);
-      ScheduleRows(l.hout, l.wout, &in, pool_from_input ? 0 : 1, w00 + r_full + fixed,
+      Schedule(l.hout, l.wout, &in, pool_from_input ? 0 : 1, w00 + r_full + fixed,
                    wrow + r_full + fixed, wmid + rmid + fixed, wmid + rmid + fixed, compress,
                    &scratch, rout);
       const double rows_after = l.hout - 1, cols_after = l.wout - 1;
@@ -734,7 +955,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
           ++n_in;
         }
       }
-      ScheduleRows(l.hout, l.wout, ins, n_in, step, step, step, step, compress, &scratch, rout);
+      Schedule(l.hout, l.wout, ins, n_in, step, step, step, step, compress, &scratch, rout);
       busy = step * pixels;
       lat[kLp(LatencyPart::kBuffer)] = 2 * access * pixels;
       lat[kLp(LatencyPart::kDigital)] = c.element_sum_ns * pixels;
@@ -749,8 +970,8 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     lc.busy_ns = busy;
     double e = 0;
     for (double& part : en) {
+      e = std::fma(part, 1000.0, e);
       part *= 1000.0;  // nJ -> pJ
-      e += part;
     }
     lc.energy_pj = e;
     // MNSIM departure (reproduced): every tile a layer touches is charged in full.
@@ -796,6 +1017,55 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
 }
 
 }  // namespace
+
+// Ring k of the spiral holds the tiles k^2 .. (k+1)^2 - 1; at offset j in its ring a tile has
+// row + col = 2k - |j - k| (rising to the ring's corner, then falling) and row - col = j - k on
+// odd rings, k - j on even ones (monotone). So the extremes of a run of tiles are among its two
+// ends, the ends and corner of its first ring, and the ends and corners of its last two rings
+// (the rings between lie inside those); all but the run's ends count where the run holds them.
+TileRunExtent SpiralRunExtent(int first, int end, int k_first, int k_last) {
+  TileRunExtent x{-(1 << 20), 1 << 20, -(1 << 20), 1 << 20};
+  auto add = [&](int t, int k) {
+    const int j = t - k * k;
+    const int sum = 2 * k - std::abs(j - k), diff = k % 2 == 1 ? j - k : k - j;
+    x.max_sum = std::max(x.max_sum, sum);
+    x.min_sum = std::min(x.min_sum, sum);
+    x.max_diff = std::max(x.max_diff, diff);
+    x.min_diff = std::min(x.min_diff, diff);
+  };
+  const int last = end - 1;
+  add(first, k_first);
+  add(last, k_last);
+  // The first ring's corner and end, where the run holds them (its start only if it starts
+  // the run: counted above).
+  const int corner_first = k_first * k_first + k_first, end_first = (k_first + 1) * (k_first + 1) - 1;
+  if (corner_first >= first && corner_first <= last) add(corner_first, k_first);
+  if (end_first <= last) add(end_first, k_first);
+  if (k_last > k_first) {
+    // The last ring's start and corner (its end only if it ends the run: counted above).
+    add(k_last * k_last, k_last);
+    if (k_last * k_last + k_last <= last) add(k_last * k_last + k_last, k_last);
+    // The ring before it, whole unless it is the first ring.
+    const int k = k_last - 1;
+    if (k > k_first) {
+      add(k * k, k);
+      add(k * k + k, k);
+      add((k + 1) * (k + 1) - 1, k);
+    }
+  }
+  return x;
+}
+
+int SpiralRing(int tile) {
+  int k = static_cast<int>(std::sqrt(static_cast<double>(tile)));
+  while (k * k > tile) --k;
+  while ((k + 1) * (k + 1) <= tile) ++k;
+  return k;
+}
+
+TileRunExtent SpiralRunExtent(int first, int end) {
+  return SpiralRunExtent(first, end, SpiralRing(first), SpiralRing(end - 1));
+}
 
 void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
               std::vector<MnsimMapping>* mapping) {

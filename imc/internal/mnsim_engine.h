@@ -21,6 +21,18 @@ struct MnsimMapping {
   int max_pe = 0;          // PEs used in the fullest tile
 };
 
+// Extremes of row + col and row - col over the tiles [first, end) (first < end) of the spiral
+// placement (SpiralPlacement, mnsim_constants.h), in O(1) from the spiral's geometry: what the
+// placement needs of a layer's tiles for its Manhattan distances.
+struct TileRunExtent {
+  int max_sum = 0, min_sum = 0, max_diff = 0, min_diff = 0;
+};
+TileRunExtent SpiralRunExtent(int first, int end);
+// The same given the rings of the first and last tiles (SpiralRing).
+TileRunExtent SpiralRunExtent(int first, int end, int k_first, int k_last);
+// The ring of a tile: ring k holds the tiles k^2 .. (k+1)^2 - 1.
+int SpiralRing(int tile);
+
 // Maps every layer; throws std::invalid_argument if a layer does not fit the crossbar (e.g. a
 // kernel larger than the crossbar rows) or the network needs more tiles than the chip has.
 void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,

@@ -36,7 +36,7 @@ NetworkCost EstimateNeurosimImpl(const NeurosimConstants& given, const arch::Gra
   // pool, and max pooling only adds a pooling unit in the tile (negligible).
   for (const HwLayer& l : layers) {
     if (l.kind != HwKind::kConv && l.kind != HwKind::kFc) continue;
-    LayerCost lc;
+    LayerCost& lc = net.layers.emplace_back();  // built in place: no copy of ~330 bytes
     lc.name = graph.ops[l.op].name;
     lc.kind = l.kind == HwKind::kConv ? "conv" : "fc";
     lc.in = graph.ops[l.op].in;
@@ -112,12 +112,13 @@ NetworkCost EstimateNeurosimImpl(const NeurosimConstants& given, const arch::Gra
     en[kEp(EnergyPart::kInterconnect)] = std::max(dynamic - adc - accum, 0.0);
     lc.energy_pj = en[kEp(EnergyPart::kAdc)] + en[kEp(EnergyPart::kDigital)] +
                    en[kEp(EnergyPart::kInterconnect)];
-    net.layers.push_back(std::move(lc));
+    net.tiles += lc.tiles;
   }
   if (net.layers.empty()) throw std::invalid_argument("imc: no conv or fc layer to map");
 
-  for (const LayerCost& l : net.layers) net.tiles += l.tiles;
-  // Leakage: every tile of the chip leaks while each layer runs (layer by layer).
+  // Leakage: every tile of the chip leaks while each layer runs (layer by layer). Then the
+  // totals, in the same pass (each total adds the layers in order, as a separate pass would).
+  double t = 0;
   for (LayerCost& l : net.layers) {
     const double leak = c.leakage_w_per_tile * net.tiles * l.latency_ns * 1e3;  // W*ns -> pJ
     l.energy_breakdown_pj[kEp(EnergyPart::kLeakage)] = leak;
@@ -130,24 +131,29 @@ NetworkCost EstimateNeurosimImpl(const NeurosimConstants& given, const arch::Gra
     ar[kAp(AreaPart::kOther)] =
         l.tiles * (c.tile_area - c.array_area - c.adc_area - c.accum_area - c.ic_area);
     l.area_um2 = l.tiles * c.tile_area;
-  }
-  for (const LayerCost& l : net.layers) {
     net.latency_ns += l.latency_ns;  // layer by layer
     net.sequential_latency_ns += l.busy_ns;
     net.energy_pj += l.energy_pj;
     net.area_um2 += l.area_um2;
     net.crossbars += l.crossbars;
-    for (int k = 0; k < kLatencyParts; ++k)
-      net.latency_breakdown_ns[k] += l.latency_breakdown_ns[k];
-    for (int k = 0; k < kEnergyParts; ++k) net.energy_breakdown_pj[k] += l.energy_breakdown_pj[k];
-    for (int k = 0; k < kAreaParts; ++k) net.area_breakdown_um2[k] += l.area_breakdown_um2[k];
+    // Only the parts this model sets (the others stay +0.0 in every layer and in the total).
+    for (LatencyPart k : {LatencyPart::kCompute, LatencyPart::kBuffer, LatencyPart::kInterTile,
+                          LatencyPart::kDigital}) {
+      net.latency_breakdown_ns[kLp(k)] += l.latency_breakdown_ns[kLp(k)];
+    }
+    for (EnergyPart k : {EnergyPart::kAdc, EnergyPart::kDigital, EnergyPart::kInterconnect,
+                         EnergyPart::kLeakage}) {
+      net.energy_breakdown_pj[kEp(k)] += l.energy_breakdown_pj[kEp(k)];
+    }
+    for (AreaPart k : {AreaPart::kCrossbar, AreaPart::kAdc, AreaPart::kDigital,
+                       AreaPart::kInterconnect, AreaPart::kOther}) {
+      net.area_breakdown_um2[kAp(k)] += l.area_breakdown_um2[kAp(k)];
+    }
+    l.finish_ns = (t += l.latency_ns);
   }
   // Global buffer, interconnect and the chip's empty space, outside the tiles.
   net.area_um2 += c.global_area;
   net.area_breakdown_um2[kAp(AreaPart::kOther)] += c.global_area;
-  for (LayerCost& l : net.layers) l.finish_ns = 0;
-  double t = 0;
-  for (LayerCost& l : net.layers) l.finish_ns = (t += l.latency_ns);
   return net;
 }
 

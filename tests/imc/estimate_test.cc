@@ -302,6 +302,50 @@ TEST(EstimateTest, FastScheduleMatchesPlainRecurrenceOnManyNetworks) {
   EXPECT_GE(checked, 300);
 }
 
+// The reference networks with every MNSIM preset, fast against plain: b06 (residual sums merged
+// across crossing pieces, 3x3 stacks whose clamped bottom rows are the own chain at once), b03
+// (a first RES block behind the dummy pool) and vgg8 (pools, wide layers).
+TEST(EstimateTest, FastScheduleMatchesPlainRecurrenceOnReferenceNetworksAllPresets) {
+  for (const char* name : {"b06", "b03", "vgg8"}) {
+    const arch::Graph g = Net(name);
+    ExpectFastEqualsPlain<Mnsim2>(g, name);
+    ExpectFastEqualsPlain<Mnsim2_2024a>(g, name);
+    ExpectFastEqualsPlain<Mnsim2Xbar64>(g, name);
+    ExpectFastEqualsPlain<Mnsim2Xbar128>(g, name);
+    ExpectFastEqualsPlain<Mnsim2Xbar512>(g, name);
+    ExpectFastEqualsPlain<Mnsim2Adc1>(g, name);
+    ExpectFastEqualsPlain<Mnsim2Adc2>(g, name);
+    ExpectFastEqualsPlain<Mnsim2Adc4>(g, name);
+    ExpectFastEqualsPlain<Mnsim2Adc7>(g, name);
+    ExpectFastEqualsPlain<Mnsim2Dac2>(g, name);
+    ExpectFastEqualsPlain<Mnsim2Physical>(g, name);
+  }
+}
+
+// The placement's O(1) extent of a run of spiral tiles equals the extremes over the tiles of the
+// placement table, for every run of the 64 x 64 spiral.
+TEST(EstimateTest, SpiralRunExtentMatchesThePlacementTable) {
+  const auto& c = internal::MnsimTables<Mnsim2>::kConstants;
+  const int tiles = c.tile_rows * c.tile_cols;
+  int mismatches = 0;
+  for (int first = 0; first < tiles; ++first) {
+    int max_sum = -1000, min_sum = 1000, max_diff = -1000, min_diff = 1000;
+    for (int end = first + 1; end <= tiles; ++end) {
+      const internal::TilePosition p = c.placement[end - 1];
+      max_sum = std::max(max_sum, p.row + p.col);
+      min_sum = std::min(min_sum, p.row + p.col);
+      max_diff = std::max(max_diff, p.row - p.col);
+      min_diff = std::min(min_diff, p.row - p.col);
+      const internal::TileRunExtent x = internal::SpiralRunExtent(first, end);
+      if (x.max_sum != max_sum || x.min_sum != min_sum || x.max_diff != max_diff ||
+          x.min_diff != min_diff) {
+        if (++mismatches <= 5) ADD_FAILURE() << "tiles [" << first << ", " << end << ")";
+      }
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+}
+
 // Compile-time checks on the presets.
 static_assert(Mnsim2::kWeightSlices == 8, "9-bit weights with polarity: 8 one-bit slices");
 static_assert(Mnsim2::kInputCycles == 9, "9-bit activations through a 1-bit DAC");
