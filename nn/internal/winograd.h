@@ -278,42 +278,54 @@ void TransformOutput(const T* m, int channels, std::size_t tiles, int images, co
 }
 
 // dM[xi][c][t] = (A dY A^T)[xi] for the 2x2 output-gradient block of tile t (zero outside the
-// map): the gradient of TransformOutput with respect to its tile values.
+// map): the gradient of TransformOutput with respect to its tile values. As there, the blocks
+// are first gathered in tile order so that the arithmetic runs over all of a chunk's tiles at
+// once. `scratch` holds ScratchSize values.
 template <typename T>
 void TransformOutputGradient(const T* dy, int channels, std::size_t channel_stride, int images,
                              const Grid& g, T* dm, std::size_t tiles, T* scratch) {
   const int h = g.h, w = g.w, tr = g.rows(), tc = g.cols();
   const std::size_t xi_stride = XiStride(channels, tiles);
-  T* in0 = scratch;  // rows 2ty and 2ty+1, zero-padded to 2 * tc columns
-  T* in1 = scratch + 2 * tc;
-  in0[2 * tc - 1] = T(0);
-  in1[2 * tc - 1] = T(0);
+  const std::size_t used = static_cast<std::size_t>(images) * g.per_image();
+  const int full = w / 2;  // tiles whose two columns are inside
+  T* q0 = scratch;  // the 2x2 block of every tile: (0,0), (0,1), (1,0), (1,1)
+  T* q1 = q0 + used;
+  T* q2 = q1 + used;
+  T* q3 = q2 + used;
   for (int c = 0; c < channels; ++c) {
     for (int i = 0; i < images; ++i) {
       const T* plane = dy + c * channel_stride + static_cast<std::size_t>(i) * h * w;
       for (int ty = 0; ty < tr; ++ty) {
+        const std::size_t t0 = (static_cast<std::size_t>(i) * tr + ty) * tc;
         const T* row0 = plane + static_cast<std::size_t>(2 * ty) * w;
-        std::copy(row0, row0 + w, in0);
-        if (2 * ty + 1 < h) {
-          std::copy(row0 + w, row0 + 2 * w, in1);
-        } else {
-          std::fill(in1, in1 + w, T(0));
+        const bool second = 2 * ty + 1 < h;
+        const T* row1 = row0 + w;
+        for (int tx = 0; tx < full; ++tx) {
+          q0[t0 + tx] = row0[2 * tx];
+          q1[t0 + tx] = row0[2 * tx + 1];
+          q2[t0 + tx] = second ? row1[2 * tx] : T(0);
+          q3[t0 + tx] = second ? row1[2 * tx + 1] : T(0);
         }
-        T* dst = dm + c * tiles + (static_cast<std::size_t>(i) * tr + ty) * tc;
-        #pragma omp simd
-        for (int tx = 0; tx < tc; ++tx) {
-          const T d00 = in0[2 * tx], d01 = in0[2 * tx + 1];
-          const T d10 = in1[2 * tx], d11 = in1[2 * tx + 1];
-          // A = [1 0; 1 1; 1 -1; 0 -1] on both sides.
-          const T q0[4] = {d00, d00 + d01, d00 - d01, -d01};
-          const T q1[4] = {d10, d10 + d11, d10 - d11, -d11};
-          for (int s = 0; s < 4; ++s) {
-            dst[(0 + s) * xi_stride + tx] = q0[s];
-            dst[(4 + s) * xi_stride + tx] = q0[s] + q1[s];
-            dst[(8 + s) * xi_stride + tx] = q0[s] - q1[s];
-            dst[(12 + s) * xi_stride + tx] = -q1[s];
-          }
+        if (full < tc) {  // odd width: the last tile's second column is outside
+          q0[t0 + full] = row0[2 * full];
+          q1[t0 + full] = T(0);
+          q2[t0 + full] = second ? row1[2 * full] : T(0);
+          q3[t0 + full] = T(0);
         }
+      }
+    }
+    T* dst = dm + c * tiles;
+    #pragma omp simd
+    for (std::size_t t = 0; t < used; ++t) {
+      const T d00 = q0[t], d01 = q1[t], d10 = q2[t], d11 = q3[t];
+      // A = [1 0; 1 1; 1 -1; 0 -1] on both sides.
+      const T a0[4] = {d00, d00 + d01, d00 - d01, -d01};
+      const T a1[4] = {d10, d10 + d11, d10 - d11, -d11};
+      for (int s = 0; s < 4; ++s) {
+        dst[(0 + s) * xi_stride + t] = a0[s];
+        dst[(4 + s) * xi_stride + t] = a0[s] + a1[s];
+        dst[(8 + s) * xi_stride + t] = a0[s] - a1[s];
+        dst[(12 + s) * xi_stride + t] = -a1[s];
       }
     }
   }
