@@ -600,13 +600,12 @@ void BatchNorm<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T
       running_var_(c) =
           static_cast<T>((1 - momentum_) * running_var_(c) + momentum_ * var * m / (m - 1));
     } else {
-      mean = running_mean_(c);
-      inv_std = 1.0 / std::sqrt(static_cast<double>(running_var_(c)) + eps_);
+      InferenceStatistics(c, &mean, &inv_std);
     }
     mean_[c] = mean;
     inv_std_[c] = inv_std;
-    const T scale = static_cast<T>(gamma_(c) * inv_std);
-    const T shift = static_cast<T>(beta_(c) - mean * gamma_(c) * inv_std);
+    T scale, shift;
+    Affine(c, mean, inv_std, &scale, &shift);
     if (fused_relu_) {
       for (std::size_t i = 0; i < m; ++i) yc[i] = std::max(xc[i] * scale + shift, T(0));
     } else {
@@ -620,12 +619,24 @@ void BatchNorm<T>::InferenceAffine(std::vector<T>* scale, std::vector<T>* shift)
   scale->resize(channels_);
   shift->resize(channels_);
   for (int c = 0; c < channels_; ++c) {
-    // As Forward(..., false).
-    const double mean = running_mean_(c);
-    const double inv_std = 1.0 / std::sqrt(static_cast<double>(running_var_(c)) + eps_);
-    (*scale)[c] = static_cast<T>(gamma_(c) * inv_std);
-    (*shift)[c] = static_cast<T>(beta_(c) - mean * gamma_(c) * inv_std);
+    double mean, inv_std;
+    InferenceStatistics(c, &mean, &inv_std);
+    Affine(c, mean, inv_std, &(*scale)[c], &(*shift)[c]);
   }
+}
+
+// Forward(..., false) and InferenceAffine share these two, so that a folded BN gives the same
+// bits as the layer.
+template <typename T>
+void BatchNorm<T>::InferenceStatistics(int c, double* mean, double* inv_std) const {
+  *mean = running_mean_(c);
+  *inv_std = 1.0 / std::sqrt(static_cast<double>(running_var_(c)) + eps_);
+}
+
+template <typename T>
+void BatchNorm<T>::Affine(int c, double mean, double inv_std, T* scale, T* shift) const {
+  *scale = static_cast<T>(gamma_(c) * inv_std);
+  *shift = static_cast<T>(beta_(c) - mean * gamma_(c) * inv_std);
 }
 
 template <typename T>

@@ -162,6 +162,9 @@ class BatchNorm : public Layer<T> {
   void InferenceAffine(std::vector<T>* scale, std::vector<T>* shift) const;
 
  private:
+  void InferenceStatistics(int c, double* mean, double* inv_std) const;
+  void Affine(int c, double mean, double inv_std, T* scale, T* shift) const;
+
   bool fused_relu_ = false;
   int channels_;
   double momentum_, eps_;

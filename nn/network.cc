@@ -213,6 +213,40 @@ const Tensor<T>& Network<T>::Forward(const Tensor<T>& input, bool training) {
 }
 
 template <typename T>
+const Tensor<T>& Network<T>::activation(int op) const {
+  const int r = Resolve(op);
+  const Fold& f = folds_.at(r);
+  if (last_forward_folded_ && inference_folding_) {
+    // Current after a folded pass: the op each fold's result lands in, and unfolded ops.
+    bool stale = f.bn >= 0;  // a folded convolution's own output
+    if (f.into >= 0) {
+      const Fold& conv = folds_[f.into];
+      stale = r != (conv.pool >= 0 ? conv.pool : conv.bn);
+    }
+    if (stale) {
+      throw std::logic_error("network: op " + graph_.ops.at(op).name +
+                             " was folded into a convolution by the last inference pass; its "
+                             "activation was not kept (set_inference_folding(false) keeps it)");
+    }
+  }
+  return activations_.at(r);
+}
+
+template <typename T>
+int Network<T>::folded_batch_norms() const {
+  int n = 0;
+  for (const Fold& f : folds_) n += f.bn >= 0;
+  return n;
+}
+
+template <typename T>
+int Network<T>::folded_pools() const {
+  int n = 0;
+  for (const Fold& f : folds_) n += f.pool >= 0;
+  return n;
+}
+
+template <typename T>
 void Network<T>::Backward(const Tensor<T>& logits_grad) {
   if (last_forward_folded_) {
     throw std::logic_error(

@@ -49,7 +49,11 @@ class Network {
   std::vector<Vector<T>*> Buffers();
 
   Layer<T>& layer(int op) { return *layers_.at(op); }
-  const Tensor<T>& activation(int op) const { return activations_.at(Resolve(op)); }
+  // Throws std::logic_error for an op whose output the last (folded inference) pass skipped.
+  const Tensor<T>& activation(int op) const;
+  // Ops that inference runs inside a convolution: BNs (with their ReLUs) and 2x2 max-pools.
+  int folded_batch_norms() const;
+  int folded_pools() const;
   const Tensor<T>& input() const { return input_; }
 
  private:

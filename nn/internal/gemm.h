@@ -16,7 +16,14 @@
 
 namespace imcnas::nn::internal::gemm {
 
-inline constexpr int kRows = 12;  // rows of C per register block
+// Rows of C per register block: 12 x 2 vector accumulators fill 24 of AVX-512's 32 registers;
+// without AVX-512 a 64-byte vector takes 2-4 registers of 16, so the block is smaller. The
+// results do not depend on it (each element is the same ordered sum).
+#ifdef __AVX512F__
+inline constexpr int kRows = 12;
+#else
+inline constexpr int kRows = 3;
+#endif
 
 template <typename T>
 struct Simd {

@@ -272,6 +272,9 @@ void TransformOutput(const T* m, int channels, std::size_t tiles, int images, co
   } else if (affine && !ep.pool) {
     detail::TransformOutput<T, true, false, false>(m, channels, tiles, images, g, y,
                                                    channel_stride, ep, scratch);
+  } else if (affine) {  // a BN without ReLU, then the pool
+    detail::TransformOutput<T, true, false, true>(m, channels, tiles, images, g, y,
+                                                  channel_stride, ep, scratch);
   } else {
     throw std::invalid_argument("winograd: unsupported output epilogue");
   }
@@ -299,7 +302,7 @@ void TransformOutputGradient(const T* dy, int channels, std::size_t channel_stri
         const std::size_t t0 = (static_cast<std::size_t>(i) * tr + ty) * tc;
         const T* row0 = plane + static_cast<std::size_t>(2 * ty) * w;
         const bool second = 2 * ty + 1 < h;
-        const T* row1 = row0 + w;
+        const T* row1 = second ? row0 + w : row0;  // not read when outside
         for (int tx = 0; tx < full; ++tx) {
           q0[t0 + tx] = row0[2 * tx];
           q1[t0 + tx] = row0[2 * tx + 1];

@@ -41,7 +41,8 @@ void Check(int rows, int depth, int cols, bool transposed, double tolerance) {
     Pack(a.data(), rows, depth, static_cast<std::size_t>(depth), 1, packed.data());
   }
   const T sentinel = T(12345);
-  std::vector<T> c((rows + 1) * ldc, sentinel);
+  const int c_rows = PackedRows(rows) + 1;  // room for a kernel that wrote whole blocks
+  std::vector<T> c(c_rows * ldc, sentinel);
   Multiply(packed.data(), rows, depth, b.data(), ldb, padded_cols, c.data(), ldc);
   for (int r = 0; r < rows; ++r) {
     for (int j = 0; j < cols; ++j) {
@@ -55,8 +56,13 @@ void Check(int rows, int depth, int cols, bool transposed, double tolerance) {
           << rows << "x" << depth << "x" << cols << " at (" << r << ", " << j << ")";
     }
   }
-  // Rows past `rows` are left alone.
-  for (std::size_t j = 0; j < ldc; ++j) EXPECT_EQ(c[rows * ldc + j], sentinel);
+  // Rows past `rows`, and columns past the padded ones, are left alone.
+  for (int r = 0; r < c_rows; ++r) {
+    for (std::size_t j = r < rows ? padded_cols : 0; j < ldc; ++j) {
+      ASSERT_EQ(c[r * ldc + j], sentinel)
+          << rows << "x" << depth << " at (" << r << ", " << j << ")";
+    }
+  }
 }
 
 TEST(Gemm, MatchesPlainLoopFloat) {
@@ -84,19 +90,22 @@ TEST(Gemm, MatchesPlainLoopDouble) {
 // Every element is the same ordered sum wherever it sits: moving a column of B to another
 // column block, or a row of A to another row block, gives bit-identical results.
 TEST(Gemm, ElementDoesNotDependOnItsBlock) {
-  const int rows = 2 * kRows + 1, depth = 37, cols = 3 * ColumnBlock<float>();
+  const int rows = 3 * kRows + 1, depth = 37, cols = 3 * ColumnBlock<float>();
   const std::vector<float> a = Random<float>(rows * depth, 3);
   const std::vector<float> b = Random<float>(depth * cols, 5);
   std::vector<float> packed(PackedRows(rows) * depth), c(rows * cols);
   Pack(a.data(), rows, depth, depth, 1, packed.data());
   Multiply(packed.data(), rows, depth, b.data(), cols, cols, c.data(), cols);
-  // Row 0 of A alone, with B's column 0 copied to the last column.
+  // A row inside the second block of A alone, as row 0 of a one-row A, with B's column 0 copied
+  // to the last column (another column block, last lane).
+  const int row = kRows + kRows / 2 + 1;
   std::vector<float> b2 = b;
   for (int k = 0; k < depth; ++k) b2[k * cols + cols - 1] = b[k * cols];
   std::vector<float> packed1(PackedRows(1) * depth), c1(cols);
-  Pack(a.data() + (rows - 1) * depth, 1, depth, depth, 1, packed1.data());
+  Pack(a.data() + row * depth, 1, depth, depth, 1, packed1.data());
   Multiply(packed1.data(), 1, depth, b2.data(), cols, cols, c1.data(), cols);
-  EXPECT_EQ(c1[cols - 1], c[(rows - 1) * cols]);
+  EXPECT_EQ(c1[cols - 1], c[row * cols]);
+  EXPECT_NE(row % kRows, 0);
 }
 
 }  // namespace

@@ -38,16 +38,27 @@ void RandomiseBatchNorm(Network<T>& net, std::uint64_t seed) {
 }
 
 template <typename T>
-void ExpectFoldedEqualsLayerByLayer(const std::string& json, int batch) {
-  const arch::Graph graph = arch::Lower(arch::ParseArchitecture(json));
+void ExpectFoldedEqualsLayerByLayer(const arch::Graph& graph, const std::string& json, int batch,
+                                    int bns, int pools) {
   std::vector<float> images(static_cast<std::size_t>(batch) * graph.input.size());
   std::mt19937_64 g(11);
   std::normal_distribution<float> normal;
   for (auto& x : images) x = normal(g);
   Network<T> folded(graph, 3), plain(graph, 3);
+  // Biases are initialised to zero: make them matter.
+  for (Network<T>* net : {&folded, &plain}) {
+    for (auto& p : net->Parameters()) {
+      if (p.name.size() > 5 && p.name.compare(p.name.size() - 5, 5, ".bias") == 0) {
+        T value = T(0.1);
+        for (auto& v : *p.value) v = value += T(0.05);
+      }
+    }
+  }
   RandomiseBatchNorm(folded, 5);
   RandomiseBatchNorm(plain, 5);
   plain.set_inference_folding(false);
+  EXPECT_EQ(folded.folded_batch_norms(), bns) << json;
+  EXPECT_EQ(folded.folded_pools(), pools) << json;
   const Tensor<T>& a = folded.Forward(images.data(), batch, false);
   const Tensor<T>& b = plain.Forward(images.data(), batch, false);
   ASSERT_EQ(a.shape(), b.shape());
@@ -56,9 +67,15 @@ void ExpectFoldedEqualsLayerByLayer(const std::string& json, int batch) {
     ASSERT_EQ(std::memcmp(&a.data()[i], &b.data()[i], sizeof(T)), 0)
         << json << ": logit " << i << " folded " << a.data()[i] << " vs " << b.data()[i];
   }
-  // A folded pass keeps no activations for the backward pass.
+  // A folded pass keeps no activations for the backward pass, and says so when asked for one.
   Tensor<T> dlogits = a;
   EXPECT_THROW(folded.Backward(dlogits), std::logic_error);
+  for (std::size_t op = 0; op < graph.ops.size(); ++op) {
+    if (graph.ops[op].kind == arch::OpKind::kConv && graph.ops[op].kernel == 3) {
+      EXPECT_THROW(folded.activation(static_cast<int>(op)), std::logic_error) << op;
+    }
+  }
+  EXPECT_NO_THROW(folded.activation(static_cast<int>(graph.ops.size()) - 1));
   // Training passes are never folded.
   const Tensor<T>& ta = folded.Forward(images.data(), batch, true);
   Tensor<T> dl = ta;
@@ -73,10 +90,48 @@ TEST(InferenceFold, BitIdenticalToLayerByLayer) {
           "blocks": [["VGG", 8], ["RES", 16], ["VGG", 8], ["MVGG", 12], ["VGG", 8]]})",
       R"({"input": [16, 16, 1], "classes": 4, "blocks": [["MVGG", 5], ["VGG", 9], ["RES", 6]]})",
   };
-  for (const auto& net : nets) {
-    ExpectFoldedEqualsLayerByLayer<float>(net, 9);
-    ExpectFoldedEqualsLayerByLayer<double>(net, 5);
+  // Folds: every 3x3 conv's BN; the pools of VGG blocks on even maps (20x20 and 10x10 in the
+  // first, 16x16 in the second; the first's last VGG sits on a 5x5 map).
+  const int bns[] = {10, 6}, pools[] = {2, 1};
+  for (int k = 0; k < 2; ++k) {
+    const arch::Graph graph = arch::Lower(arch::ParseArchitecture(nets[k]));
+    ExpectFoldedEqualsLayerByLayer<float>(graph, nets[k], 9, bns[k], pools[k]);
+    ExpectFoldedEqualsLayerByLayer<double>(graph, nets[k], 5, bns[k], pools[k]);
   }
+}
+
+// A graph the architecture language cannot write: a conv with bias, a BN without ReLU, then a
+// 2x2 pool (the BN-without-ReLU pool epilogue); then conv-BN-ReLU read by a fully connected
+// layer (BN folded, no pool).
+TEST(InferenceFold, BiasAndBatchNormWithoutRelu) {
+  arch::Graph g;
+  g.input = {8, 8, 2};
+  g.classes = 3;
+  auto add = [&g](arch::OpKind kind, std::vector<int> inputs, arch::Shape in, arch::Shape out,
+                  int kernel, int stride, int padding, bool bias) {
+    arch::Op op;
+    op.kind = kind;
+    op.name = "op" + std::to_string(g.ops.size());
+    op.inputs = std::move(inputs);
+    op.in = in;
+    op.out = out;
+    op.kernel = kernel;
+    op.stride = stride;
+    op.padding = padding;
+    op.bias = bias;
+    g.ops.push_back(op);
+    return static_cast<int>(g.ops.size()) - 1;
+  };
+  const arch::Shape s8{8, 8, 2}, c8{8, 8, 4}, c4{4, 4, 4};
+  int x = add(arch::OpKind::kConv, {arch::kNetworkInput}, s8, c8, 3, 1, 1, true);
+  x = add(arch::OpKind::kBatchNorm, {x}, c8, c8, 0, 1, 0, false);
+  x = add(arch::OpKind::kMaxPool, {x}, c8, c4, 2, 2, 0, false);
+  x = add(arch::OpKind::kConv, {x}, c4, c4, 3, 1, 1, false);
+  x = add(arch::OpKind::kBatchNorm, {x}, c4, c4, 0, 1, 0, false);
+  x = add(arch::OpKind::kRelu, {x}, c4, c4, 0, 1, 0, false);
+  add(arch::OpKind::kFullyConnected, {x}, c4, {1, 1, 3}, 0, 1, 0, true);
+  ExpectFoldedEqualsLayerByLayer<float>(g, "hand-built", 6, 2, 1);
+  ExpectFoldedEqualsLayerByLayer<double>(g, "hand-built", 4, 2, 1);
 }
 
 }  // namespace
