@@ -87,7 +87,7 @@ struct Extent {
 // Finish times of a layer's outputs, row by row, as linear pieces: within a row, output x of
 // piece p (p.x0 <= x < next piece's x0) finishes at p.v + (x - p.x0) * p.a. A row is stored
 // explicitly (`n` pieces from `base` in the piece pool) or is a stored row shifted in time:
-// once the schedule is periodic, later rows are not recomputed (see ScheduleRows) and a whole
+// once the schedule is periodic, later rows are not recomputed (see ScheduleRowsFast) and a whole
 // run of them costs one Segment, not one record per row.
 struct Piece {
   int x0 = 0;
@@ -297,7 +297,31 @@ int MaxOf(const Piece* a, int na, const Piece* b, int nb, int w, double tol, Pie
 // output is done and the last input value its window needs exists, and takes t00 (first output),
 // t0 (first of a later row), tx0 (rest of the first row) or tx (the rest).
 //
-// Fast path (`compress`):
+// The plain per-output recurrence, one value per output: the reference the fast path
+// (ScheduleRowsFast) is tested against.
+void ScheduleRowsPlain(int h, int w, const ScheduleInput* in, int n_in, double t00, double t0,
+                       double tx0, double tx, Scratch* scratch, RowWriter out) {
+  PiecePool& pool = scratch->pool;
+  double prev = 0;  // end of row y-1
+  for (int y = 0; y < h; ++y) {
+    const double first = y == 0 ? t00 : t0, rest = y == 0 ? tx0 : tx;
+    const int base = pool.size;
+    pool.Reserve(w + 2);
+    for (int x = 0; x < w; ++x) {
+      double start = prev;
+      for (int j = 0; j < n_in; ++j) {
+        const RowRef r = in[j].At(in[j].Row(y));
+        start = std::max(start, RowAt(pool.data() + r.base, r,
+                                      std::min(in[j].first + in[j].stride * x, in[j].in_w - 1)));
+      }
+      prev = start + (x == 0 ? first : rest);
+      pool.Push({x, 0, prev, 0.0});
+    }
+    out.Explicit(y, base, pool.size - base);
+  }
+}
+
+// The fast path of the schedule:
 // - A row is computed piece by piece. Within a piece of the input, I(x) = u + k*a; with f the
 //   finish before it, the outputs follow the own chain f + (k+1)*rest until the input catches
 //   up, and the input (I + rest) from then on when a > rest, so a piece of input gives at most
@@ -307,145 +331,8 @@ int MaxOf(const Piece* a, int na, const Piece* b, int nb, int w, double tol, Pie
 //   all of them adds D to the row. So for y >= 2, with D = end(y-1) - end(y-2), if every input
 //   row that row y needs is the one row y-1 needed shifted by D -- or shifted by less and never
 //   the binding term of row y-1 -- then row y is row y-1 shifted by D and is recorded as such.
-// The result is the same as the per-output recurrence (compress = false) up to rounding.
-void ScheduleRows(int h, int w, const ScheduleInput* in, int n_in, double t00, double t0,
-                  double tx0, double tx, bool compress, Scratch* scratch, RowWriter out) {
-  PiecePool& pool = scratch->pool;
-  double prev = 0, prev2 = 0;                 // end of row y-1 and of row y-2
-  bool binding[kMaxInputs] = {false, false};  // input j set the start of some output of row y-1
-  for (int y = 0; y < h; ++y) {
-    if (compress && y >= 2) {
-      const double shift = prev - prev2;
-      bool periodic = true;
-      for (int j = 0; j < n_in && periodic; ++j) {
-        const RowRef now = in[j].At(in[j].Row(y));
-        const RowRef before = in[j].At(in[j].Row(y - 1));
-        const double d = now.off - before.off;
-        const double tol = 1e-9 * (std::abs(now.off) + std::abs(shift) + 1.0);
-        periodic = now.base == before.base &&
-                   (std::abs(d - shift) <= tol || (d <= shift + tol && !binding[j]));
-      }
-      if (periodic) {
-        // The same holds for the following rows as long as every input row they read lies in
-        // the run (same stored row, same step) of the rows this one read.
-        int last = h - 1;
-        for (int j = 0; j < n_in; ++j) {
-          const ScheduleInput& inj = in[j];
-          const int run_last = std::min(inj.SegmentOf(inj.Row(y - 1)).y_end, inj.in_h) - 1;
-          last = std::min(last, run_last < inj.first ? y : (run_last - inj.first) / inj.stride);
-        }
-        last = std::max(last, y);
-        out.Shifted(y, last, shift);
-        prev += (last - y + 1) * shift;
-        prev2 = prev - shift;
-        y = last;
-        continue;
-      }
-    }
-    prev2 = prev;
-    const double first = y == 0 ? t00 : t0, rest = y == 0 ? tx0 : tx;
-    const int base = pool.size;
-    pool.Reserve(w + 2);
-    bool bind[kMaxInputs] = {false, false};
-    if (!compress) {
-      // The plain per-output recurrence.
-      for (int x = 0; x < w; ++x) {
-        double start = prev;
-        for (int j = 0; j < n_in; ++j) {
-          const RowRef r = in[j].At(in[j].Row(y));
-          const double v = RowAt(pool.data() + r.base, r,
-                                 std::min(in[j].first + in[j].stride * x, in[j].in_w - 1));
-          if (v > start) {
-            start = v;
-            bind[j] = true;
-          }
-        }
-        prev = start + (x == 0 ? first : rest);
-        pool.Push({x, 0, prev, 0.0});
-      }
-    } else if (n_in == 0) {
-      pool.Push({0, 0, prev + first, 0.0});
-      if (w > 1) pool.Push({1, 0, prev + first + rest, rest});
-      prev = pool.back().At(w - 1);
-    } else {
-      // The input row: the maximum of the inputs, as pieces.
-      const double tol = 1e-9 * (std::abs(prev) + 1.0);
-      int counts[kMaxInputs] = {0, 0};
-      for (int j = 0; j < n_in; ++j) {
-        std::vector<Piece>& buf = scratch->in_pieces[j];
-        if (static_cast<int>(buf.size()) < w + 1) buf.resize(w + 1);
-        counts[j] = ComposeInput(in[j], in[j].At(in[j].Row(y)), pool.data(), w, 1 << j, buf.data());
-      }
-      const Piece* inp = scratch->in_pieces[0].data();
-      int np = counts[0];
-      if (n_in == 2) {
-        std::vector<Piece>& merged = scratch->merged;
-        if (static_cast<int>(merged.size()) < 2 * w + 2) merged.resize(2 * w + 2);
-        np = MaxOf(inp, counts[0], scratch->in_pieces[1].data(), counts[1], w,
-                   1e-9 * (std::abs(inp[0].v) + 1.0), merged.data());
-        inp = merged.data();
-      }
-      auto mark = [&](int src) {
-        for (int j = 0; j < n_in; ++j) bind[j] |= (src >> j) & 1;
-      };
-      // Appends piece {x0, v, a}, extending the last one when it continues it.
-      auto emit = [&](int x0, double v, double a) {
-        if (pool.size > base) {
-          const Piece& l = pool.back();
-          if (l.a == a && std::abs(l.At(x0) - v) <= 1e-12 * (std::abs(v) + 1.0)) return;
-        }
-        pool.Push({x0, 0, v, a});
-      };
-      // Output 0.
-      const double u0 = inp[0].v;
-      if (u0 >= prev - tol) mark(inp[0].src);
-      double f = std::max(prev, u0) + first;
-      pool.Push({0, 0, f, 0.0});
-      for (int p = 0; p < np; ++p) {
-        const int xb = std::max(inp[p].x0, 1), xe = p + 1 < np ? inp[p + 1].x0 : w;
-        if (xb >= xe) continue;
-        const double a = inp[p].a, u = inp[p].At(xb);
-        const int len = xe - xb;
-        if (u >= f) {
-          // The input binds at once; it keeps binding while it rises faster than the chain.
-          mark(inp[p].src);
-          emit(xb, u + rest, std::max(a, rest));
-        } else if (a <= rest) {
-          if (u >= f - tol) mark(inp[p].src);
-          emit(xb, f + rest, rest);
-        } else {
-          // Own chain until the input catches up at k: u + k*a >= f + k*rest.
-          const double kd = std::ceil((f - u) / (a - rest));
-          int k = kd >= len ? len : std::max(1, static_cast<int>(kd));
-          while (k > 1 && u + (k - 1) * a >= f + (k - 1) * rest) --k;
-          while (k < len && u + k * a < f + k * rest) ++k;
-          emit(xb, f + rest, rest);
-          if (k < len) {
-            mark(inp[p].src);
-            emit(xb + k, u + k * a + rest, a);
-          } else if (u + (len - 1) * a >= f + (len - 1) * rest - tol) {
-            mark(inp[p].src);
-          }
-        }
-        f = pool.back().At(xe - 1);
-      }
-      prev = f;
-    }
-    // A computed row that is the previous row shifted in time is stored as such: its consumers
-    // then see a run and can take their own rows as shifts too.
-    double shift = 0;
-    if (compress && y >= 1 && out.ShiftOfPrevious(pool, base, pool.size - base, &shift)) {
-      pool.size = base;
-      out.Shifted(y, y, shift, 1e-14 * std::abs(prev));
-    } else {
-      out.Explicit(y, base, pool.size - base);
-    }
-    for (int j = 0; j < n_in; ++j) binding[j] = bind[j];
-  }
-}
-
-// The fast path of ScheduleRows (compress = true) for `kIn` inputs: the same arithmetic, with
-// the loops over inputs unrolled and each input row looked up once per row.
+// The result is the same as the plain recurrence (ScheduleRowsPlain) up to rounding.
+// For `kIn` inputs: the loops over inputs unrolled and each input row looked up once per row.
 template <int kIn>
 void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double t0, double tx0,
                       double tx, Scratch* scratch, RowWriter out) {
@@ -594,7 +481,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
 void Schedule(int h, int w, const ScheduleInput* in, int n_in, double t00, double t0, double tx0,
               double tx, bool compress, Scratch* scratch, RowWriter out) {
   if (!compress) {
-    ScheduleRows(h, w, in, n_in, t00, t0, tx0, tx, false, scratch, out);
+    ScheduleRowsPlain(h, w, in, n_in, t00, t0, tx0, tx, scratch, out);
   } else if (n_in == 0) {
     ScheduleRowsFast<0>(h, w, in, t00, t0, tx0, tx, scratch, out);
   } else if (n_in == 1) {
