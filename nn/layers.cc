@@ -19,6 +19,7 @@
 #include <string>
 
 #include "nn/internal/gemm.h"
+#include "nn/internal/max_pool_rule.h"
 #include "nn/internal/partition.h"
 #include "nn/internal/winograd.h"
 
@@ -481,7 +482,11 @@ void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_gra
   const int n = plan.n, per_image = plan.per_image, chunk = plan.chunk, groups = plan.groups;
   const wg::Grid grid = plan.grid;
   const std::size_t plane = plan.plane, x_stride = plan.x_stride;
-  TransformWeights(true);
+  if (dx) {
+    TransformWeights(true);  // only the input gradient needs the weights
+  } else {
+    ws_->Reserve(omp_get_max_threads());
+  }
   const std::size_t packed_plane =
       static_cast<std::size_t>(internal::gemm::PackedRows(in_)) * out_;
   const std::size_t grads = wg::kElements * plane;
@@ -763,7 +768,7 @@ void MaxPool<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>&
           const T c[3] = {r0[2 * ox + 1], r1[2 * ox], r1[2 * ox + 1]};
           const std::int32_t ci[3] = {best + 1, best + w, best + w + 1};
           for (int k = 0; k < 3; ++k) {
-            const bool take = !(c[k] <= value) && value == value;
+            const bool take = internal::MaxPoolTakes(c[k], value);
             value = take ? c[k] : value;
             best = take ? ci[k] : best;
           }
@@ -780,8 +785,7 @@ void MaxPool<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>&
         for (int dy = 0; dy < window_; ++dy) {
           const T* row = in + (oy * window_ + dy) * w + ox * window_;
           for (int dx = 0; dx < window_; ++dx) {
-            // "!(row[dx] <= value)" also takes a NaN, which then propagates as in PyTorch.
-            if (!(row[dx] <= value) && !(value != value)) {
+            if (internal::MaxPoolTakes(row[dx], value)) {
               value = row[dx];
               best = static_cast<int>(row - in) + dx;
             }

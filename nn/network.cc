@@ -216,7 +216,7 @@ template <typename T>
 const Tensor<T>& Network<T>::activation(int op) const {
   const int r = Resolve(op);
   const Fold& f = folds_.at(r);
-  if (last_forward_folded_ && inference_folding_) {
+  if (last_forward_folded_) {
     // Current after a folded pass: the op each fold's result lands in, and unfolded ops.
     bool stale = f.bn >= 0;  // a folded convolution's own output
     if (f.into >= 0) {

@@ -26,6 +26,8 @@
 #include <cstddef>
 #include <stdexcept>
 
+#include "nn/internal/max_pool_rule.h"
+
 namespace imcnas::nn::internal::winograd {
 
 inline constexpr int kElements = 16;  // values of a 4x4 tile (the xi index)
@@ -214,12 +216,9 @@ void TransformOutput(const T* m, int channels, std::size_t tiles, int images, co
       const T y10 = finish(p1[0] + p1[1] + p1[2] + b);
       const T y11 = finish(p1[1] - p1[2] - p1[3] + b);
       if (kPool) {
-        // MaxPool's rule: the first maximum in row-major order, a NaN wins.
         T value = y00;
         const T cand[3] = {y01, y10, y11};
-        for (int k = 0; k < 3; ++k) {
-          value = !(cand[k] <= value) && value == value ? cand[k] : value;
-        }
+        for (int k = 0; k < 3; ++k) value = MaxPoolTakes(cand[k], value) ? cand[k] : value;
         pooled[t] = value;
       } else {
         q0[t] = y00;
