@@ -136,19 +136,11 @@ NetworkCost EstimateNeurosimImpl(const NeurosimConstants& given, const arch::Gra
     net.energy_pj += l.energy_pj;
     net.area_um2 += l.area_um2;
     net.crossbars += l.crossbars;
-    // Only the parts this model sets (the others stay +0.0 in every layer and in the total).
-    for (LatencyPart k : {LatencyPart::kCompute, LatencyPart::kBuffer, LatencyPart::kInterTile,
-                          LatencyPart::kDigital}) {
-      net.latency_breakdown_ns[kLp(k)] += l.latency_breakdown_ns[kLp(k)];
+    for (int k = 0; k < kLatencyParts; ++k) {
+      net.latency_breakdown_ns[k] += l.latency_breakdown_ns[k];
     }
-    for (EnergyPart k : {EnergyPart::kAdc, EnergyPart::kDigital, EnergyPart::kInterconnect,
-                         EnergyPart::kLeakage}) {
-      net.energy_breakdown_pj[kEp(k)] += l.energy_breakdown_pj[kEp(k)];
-    }
-    for (AreaPart k : {AreaPart::kCrossbar, AreaPart::kAdc, AreaPart::kDigital,
-                       AreaPart::kInterconnect, AreaPart::kOther}) {
-      net.area_breakdown_um2[kAp(k)] += l.area_breakdown_um2[kAp(k)];
-    }
+    for (int k = 0; k < kEnergyParts; ++k) net.energy_breakdown_pj[k] += l.energy_breakdown_pj[k];
+    for (int k = 0; k < kAreaParts; ++k) net.area_breakdown_um2[k] += l.area_breakdown_um2[k];
     l.finish_ns = (t += l.latency_ns);
   }
   // Global buffer, interconnect and the chip's empty space, outside the tiles.
