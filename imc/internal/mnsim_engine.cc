@@ -347,18 +347,41 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
   }
   double prev = 0, prev2 = 0;                 // end of row y-1 and of row y-2
   bool binding[kMaxInputs] = {false, false};  // input j set the start of some output of row y-1
+  bool prev_binding = true;                   // the end of row y-2 set the start of row y-1
+  double start0 = 0;                          // start of output 0 of row y-1
   for (int y = 0; y < h; ++y) {
     RowRef now[kIn > 0 ? kIn : 1];  // the input rows row y reads
     for (int j = 0; j < kIn; ++j) now[j] = in[j].At(in[j].Row(y));
     if (y >= 2) {
-      const double shift = prev - prev2;
+      // The terms row y-1 was computed from: the end of row y-2 and the input rows. Each has
+      // moved by some amount from row y-1 to row y; D is the move of a binding term.
+      const double moved_prev = prev - prev2;
+      RowRef before[kIn > 0 ? kIn : 1];
+      double moved[kIn > 0 ? kIn : 1];
       bool periodic = true;
+      for (int j = 0; j < kIn; ++j) {
+        before[j] = in[j].At(in[j].Row(y - 1));
+        moved[j] = now[j].off - before[j].off;
+        periodic = periodic && now[j].base == before[j].base;
+      }
+      double shift = moved_prev;
+      if (!prev_binding) {
+        for (int j = kIn - 1; j >= 0; --j) {
+          if (binding[j]) shift = moved[j];
+        }
+      }
+      auto tol_of = [&](double off) { return 1e-9 * (std::abs(off) + std::abs(shift) + 1.0); };
+      // Binding terms must move by D, the inputs that do not bind by at most D (they then stay
+      // below). The end of row y-1 only enters through the start of output 0: if it did not bind
+      // in row y-1, it need only stay below that start moved by D.
+      {
+        const double tol = tol_of(prev);
+        periodic = periodic && (std::abs(moved_prev - shift) <= tol ||
+                                (!prev_binding && prev < start0 + shift - tol));
+      }
       for (int j = 0; j < kIn && periodic; ++j) {
-        const RowRef before = in[j].At(in[j].Row(y - 1));
-        const double d = now[j].off - before.off;
-        const double tol = 1e-9 * (std::abs(now[j].off) + std::abs(shift) + 1.0);
-        periodic = now[j].base == before.base &&
-                   (std::abs(d - shift) <= tol || (d <= shift + tol && !binding[j]));
+        const double d = moved[j], tol = tol_of(now[j].off);
+        periodic = std::abs(d - shift) <= tol || (d <= shift + tol && !binding[j]);
       }
       if (periodic) {
         // The same holds for the following rows as long as every input row they read lies in
@@ -373,6 +396,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
         out.Shifted(y, last, shift);
         prev += (last - y + 1) * shift;
         prev2 = prev - shift;
+        start0 += (last - y + 1) * shift;
         y = last;
         continue;
       }
@@ -392,6 +416,8 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     // bottom rows of a layer, which read the input row the row above read, are all of this kind.
     const double tol = 1e-9 * (std::abs(prev) + 1.0);
     bool own_chain = kIn == 0;
+    bool row_prev_binding = true;  // the end of row y-1 sets the start of row y
+    double row_start0 = prev;      // start of output 0 of row y
     if constexpr (kIn > 0) {
       if (y >= 1) {
         own_chain = true;
@@ -432,6 +458,8 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       // Output 0.
       const double u0 = inp[0].v;
       if (u0 >= prev - tol) mark(inp[0].src);
+      row_prev_binding = prev >= u0 - tol;
+      row_start0 = std::max(prev, u0);
       double f = std::max(prev, u0) + first;
       row[m++] = {0, 0, f, 0.0};
       for (int p = 0; p < np; ++p) {
@@ -474,6 +502,8 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       out.Explicit(y, base, m);
     }
     for (int j = 0; j < kIn; ++j) binding[j] = bind[j];
+    prev_binding = row_prev_binding;
+    start0 = row_start0;
   }
 }
 
