@@ -147,6 +147,8 @@ struct Scratch {
   std::vector<Piece> in_pieces[kMaxInputs], merged;
   std::vector<Segment> segs;
   std::vector<int> seg_of_row;  // per layer row (row_start[layer] + y): index into segs
+  std::vector<LayerCost> records;  // the layer records when only the totals are returned
+  std::vector<double> finish;
 };
 
 Scratch& GetScratch() {
@@ -328,9 +330,12 @@ void ScheduleRowsPlain(int h, int w, const ScheduleInput* in, int n_in, double t
 //   two pieces of output (F(x) = max(F(x-1), I(x)) + rest in closed form).
 // - The schedule is a max-plus recurrence, so it is shift-equivariant: row y >= 1 is a function
 //   of the finish time of row y-1's last output and of the input rows it reads, and adding D to
-//   all of them adds D to the row. So for y >= 2, with D = end(y-1) - end(y-2), if every input
-//   row that row y needs is the one row y-1 needed shifted by D -- or shifted by less and never
-//   the binding term of row y-1 -- then row y is row y-1 shifted by D and is recorded as such.
+//   all of them adds D to the row. So for y >= 2 (y >= 1 if row 0 has the same per-output times),
+//   if the terms that bound row y-1 all move by the same D to row y and the others stay below --
+//   an input that did not bind moves by at most D; the end of row y-2, if it did not bind,
+//   becomes the end of row y-1, still below the start of row y-1's output 0 moved by D -- then
+//   row y is row y-1 shifted by D and is recorded as such. (D is the end of the row before's
+//   move if that bound, else a binding input's.)
 // The result is the same as the plain recurrence (ScheduleRowsPlain) up to rounding.
 // For `kIn` inputs: the loops over inputs unrolled and each input row looked up once per row.
 template <int kIn>
@@ -349,10 +354,15 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
   bool binding[kMaxInputs] = {false, false};  // input j set the start of some output of row y-1
   bool prev_binding = true;                   // the end of row y-2 set the start of row y-1
   double start0 = 0;                          // start of output 0 of row y-1
+  const bool uniform_times = t00 == t0 && tx0 == tx;
+  RowRef read[kIn > 0 ? kIn : 1];  // the input rows row y-1 read, if it was computed
+  bool read_known = false;
   for (int y = 0; y < h; ++y) {
     RowRef now[kIn > 0 ? kIn : 1];  // the input rows row y reads
     for (int j = 0; j < kIn; ++j) now[j] = in[j].At(in[j].Row(y));
-    if (y >= 2) {
+    // Row 0 has its own per-output times except where they equal the later rows' (pools, sums,
+    // the dummy pool): there row 1 may already repeat row 0, which started from time 0.
+    if (y >= 2 || (y == 1 && uniform_times)) {
       // The terms row y-1 was computed from: the end of row y-2 and the input rows. Each has
       // moved by some amount from row y-1 to row y; D is the move of a binding term.
       const double moved_prev = prev - prev2;
@@ -360,7 +370,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       double moved[kIn > 0 ? kIn : 1];
       bool periodic = true;
       for (int j = 0; j < kIn; ++j) {
-        before[j] = in[j].At(in[j].Row(y - 1));
+        before[j] = read_known ? read[j] : in[j].At(in[j].Row(y - 1));
         moved[j] = now[j].off - before[j].off;
         periodic = periodic && now[j].base == before[j].base;
       }
@@ -397,6 +407,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
         prev += (last - y + 1) * shift;
         prev2 = prev - shift;
         start0 += (last - y + 1) * shift;
+        read_known = false;
         y = last;
         continue;
       }
@@ -504,6 +515,8 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     for (int j = 0; j < kIn; ++j) binding[j] = bind[j];
     prev_binding = row_prev_binding;
     start0 = row_start0;
+    for (int j = 0; j < kIn; ++j) read[j] = now[j];
+    read_known = true;
   }
 }
 
@@ -571,7 +584,9 @@ void MapMnsimImpl(const MnsimConstants& given, const std::vector<HwLayer>& layer
   }
 }
 
-template <const MnsimConstants* kFixed>
+// With kRecords, the result has the layer records; else only the totals (the records are built
+// in scratch memory without their names, and the totals summed from them in the same order).
+template <const MnsimConstants* kFixed, bool kRecords>
 NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& graph,
                               bool compress) {
   const MnsimConstants& c = kFixed != nullptr ? *kFixed : given;
@@ -703,24 +718,31 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     in.in_w = layers[layer_in].wout;
     return in;
   };
-  auto last_finish = [&](int layer) {
-    if (layer < 0) return 0.0;
+  // The finish of each layer's last output, kept once the layer is scheduled.
+  std::vector<double>& finish = scratch.finish;
+  finish.resize(n);
+  auto last_finish = [&](int layer) { return layer < 0 ? 0.0 : finish[layer]; };
+  auto last_output = [&](int layer) {
     const RowRef r = input_of(layer, 0, 1).At(row_start[layer + 1] - row_start[layer] - 1);
     const int w = layers[layer].kind == HwKind::kFc ? 1 : layers[layer].wout;
     return pool[r.base + r.n - 1].At(w - 1) + r.off;
   };
 
   NetworkCost net;
-  net.layers.resize(n);
+  std::vector<LayerCost>& records = kRecords ? net.layers : scratch.records;
+  records.clear();
+  records.resize(n);
   double global_adders = 0;
   bool any_sum = false;
 
   for (int i = 0; i < n; ++i) {
     const HwLayer& l = layers[i];
     const MnsimMapping& m = map[i];
-    LayerCost& lc = net.layers[i];
-    lc.name = l.op >= 0 ? graph.ops[l.op].name : "input.dummy_pool";
-    lc.kind = KindName(l.kind);
+    LayerCost& lc = records[i];
+    if constexpr (kRecords) {
+      lc.name = l.op >= 0 ? graph.ops[l.op].name : "input.dummy_pool";
+      lc.kind = KindName(l.kind);
+    }
     lc.in = {l.hin, l.win, l.cin};  // an fc's input flattened to 1 x 1 x n, as MNSIM maps it
     lc.out = {l.hout, l.wout, l.cout};
     lc.kernel = l.kernel;
@@ -882,7 +904,8 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     double input_finish = 0;
     for (int k = 0; k < l.n_inputs; ++k)
       input_finish = std::max(input_finish, last_finish(l.inputs[k]));
-    lc.finish_ns = last_finish(i);
+    finish[i] = last_output(i);
+    lc.finish_ns = finish[i];
     lc.latency_ns = lc.finish_ns - input_finish;
     lc.busy_ns = busy;
     double e = 0;
@@ -906,7 +929,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
 
   // --- Totals. ---
   for (int i = 0; i < n; ++i) {
-    const LayerCost& lc = net.layers[i];
+    const LayerCost& lc = records[i];
     net.latency_ns = std::max(net.latency_ns, lc.finish_ns);
     net.sequential_latency_ns += lc.busy_ns;
     net.energy_pj += lc.energy_pj;
@@ -990,13 +1013,19 @@ void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
 }
 
 NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, bool compress) {
-  return EstimateMnsimImpl<nullptr>(c, graph, compress);
+  return EstimateMnsimImpl<nullptr, true>(c, graph, compress);
 }
 
 template <class Preset>
 NetworkCost EstimateMnsimFor(const arch::Graph& graph) {
   constexpr const MnsimConstants* kTable = &MnsimTables<Preset>::kConstants;
-  return EstimateMnsimImpl<kTable>(*kTable, graph, /*compress=*/true);
+  return EstimateMnsimImpl<kTable, true>(*kTable, graph, /*compress=*/true);
+}
+
+template <class Preset>
+NetworkTotals EstimateMnsimTotalsFor(const arch::Graph& graph) {
+  constexpr const MnsimConstants* kTable = &MnsimTables<Preset>::kConstants;
+  return EstimateMnsimImpl<kTable, false>(*kTable, graph, /*compress=*/true);
 }
 
 template NetworkCost EstimateMnsimFor<Mnsim2>(const arch::Graph&);
@@ -1010,5 +1039,16 @@ template NetworkCost EstimateMnsimFor<Mnsim2Adc4>(const arch::Graph&);
 template NetworkCost EstimateMnsimFor<Mnsim2Adc7>(const arch::Graph&);
 template NetworkCost EstimateMnsimFor<Mnsim2Dac2>(const arch::Graph&);
 template NetworkCost EstimateMnsimFor<Mnsim2Physical>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2_2024a>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Xbar64>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Xbar128>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Xbar512>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Adc1>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Adc2>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Adc4>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Adc7>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Dac2>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Physical>(const arch::Graph&);
 
 }  // namespace imcnas::imc::internal
