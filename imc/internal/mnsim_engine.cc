@@ -147,6 +147,7 @@ struct Scratch {
   std::vector<Piece> in_pieces[kMaxInputs], merged;
   std::vector<Segment> segs;
   std::vector<int> seg_of_row;  // per layer row (row_start[layer] + y): index into segs
+  std::vector<RowRef> row_refs;  // per layer row: the row itself (what its segment gives)
   std::vector<LayerCost> records;  // the layer records when only the totals are returned
   std::vector<double> finish;
 };
@@ -162,20 +163,23 @@ Scratch& GetScratch() {
 struct ScheduleInput {
   const Segment* segs = nullptr;    // all segments
   const int* seg_of_row = nullptr;  // the producer's rows
+  const RowRef* rows = nullptr;     // the same, each row resolved (one load, not two)
   int first = 0, stride = 1, in_h = 1, in_w = 1;
   int Row(int y) const { return std::min(first + stride * y, in_h - 1); }
   const Segment& SegmentOf(int row) const { return segs[seg_of_row[row]]; }
-  RowRef At(int row) const { return SegmentOf(row).Row(row); }
+  RowRef At(int row) const { return rows[row]; }
 };
 
 // The rows of the layer being scheduled: appends segments and maps each row to its segment.
 struct RowWriter {
   SegmentList* segs;
   int* seg_of_row;
+  RowRef* rows;
   // Row y is explicit: `n` pieces from `base`.
   void Explicit(int y, int base, int n) const {
     segs->push_back({y, y + 1, base, n, 0.0, 0.0, false});
     seg_of_row[y] = segs->size - 1;
+    rows[y] = {base, n, 0.0};
   }
   // Whether the row of `n` pieces from `base` is the last row written shifted by some D
   // (same breaks and slopes, values all D apart, to 1e-12 relative); sets *shift = D.
@@ -209,6 +213,8 @@ struct RowWriter {
       segs->push_back({y, last + 1, prev.base, prev.n, prev.off + shift, shift, true});
     }
     std::fill(seg_of_row + y, seg_of_row + last + 1, segs->size - 1);
+    const Segment& run = segs->back();
+    for (int k = y; k <= last; ++k) rows[k] = run.Row(k);
   }
 };
 
@@ -228,13 +234,17 @@ double RowAt(const Piece* p, const RowRef& r, int c) {
   return p[lo].At(c) + r.off;
 }
 
-// ComposeInput for a stride known to be 1 (no divisions) or any stride.
-template <bool kUnitStride>
+// ComposeInput for a stride known at compile time (1 or 2: no divisions) or any (kStride = 0).
+template <int kStride>
 int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w,
                            int src, Piece* out) {
   const Piece* g = pool + r.base;
-  const int s = kUnitStride ? 1 : in.stride, c0 = in.first, last_col = in.in_w - 1;
-  auto ceil_div = [&](int a) { return kUnitStride ? std::max(a, 0) : CeilDivNonNeg(a, s); };
+  const int s = kStride > 0 ? kStride : in.stride, c0 = in.first, last_col = in.in_w - 1;
+  auto ceil_div = [&](int a) {
+    if constexpr (kStride == 1) return std::max(a, 0);
+    if constexpr (kStride == 2) return a <= 0 ? 0 : (a + 1) >> 1;
+    return CeilDivNonNeg(a, s);
+  };
   // Outputs x >= clamp all read the last column.
   const int clamp = std::min(ceil_div(last_col - c0), w);
   int m = 0;
@@ -252,8 +262,9 @@ int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r, const Piece
 // The input row as seen by the w outputs of one row: pieces over x in [0, w), tagged `src`.
 int ComposeInput(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w, int src,
                  Piece* out) {
-  return in.stride == 1 ? ComposeInputWithStride<true>(in, r, pool, w, src, out)
-                        : ComposeInputWithStride<false>(in, r, pool, w, src, out);
+  return in.stride == 1   ? ComposeInputWithStride<1>(in, r, pool, w, src, out)
+         : in.stride == 2 ? ComposeInputWithStride<2>(in, r, pool, w, src, out)
+                          : ComposeInputWithStride<0>(in, r, pool, w, src, out);
 }
 
 // Pointwise maximum of two piecewise-linear rows over [0, w).
@@ -400,7 +411,10 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
         for (int j = 0; j < kIn; ++j) {
           const ScheduleInput& inj = in[j];
           const int run_last = std::min(inj.SegmentOf(inj.Row(y - 1)).y_end, inj.in_h) - 1;
-          last = std::min(last, run_last < inj.first ? y : (run_last - inj.first) / inj.stride);
+          // (No division for the usual strides: it showed in the profile.)
+          const int span = run_last - inj.first;
+          const int reach = inj.stride == 1 ? span : inj.stride == 2 ? span >> 1 : span / inj.stride;
+          last = std::min(last, run_last < inj.first ? y : reach);
         }
         last = std::max(last, y);
         out.Shifted(y, last, shift);
@@ -706,12 +720,15 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
   SegmentList segs{scratch.segs.data(), 0};
   std::vector<int>& seg_of_row = scratch.seg_of_row;
   if (static_cast<int>(seg_of_row.size()) < row_start[n]) seg_of_row.resize(row_start[n]);
+  std::vector<RowRef>& row_refs = scratch.row_refs;
+  if (static_cast<int>(row_refs.size()) < row_start[n]) row_refs.resize(row_start[n]);
   PiecePool& pool = scratch.pool;
   pool.size = 0;
   auto input_of = [&](int layer_in, int anchor, int stride) {
     ScheduleInput in;
     in.segs = segs.data;
     in.seg_of_row = seg_of_row.data() + row_start[layer_in];
+    in.rows = row_refs.data() + row_start[layer_in];
     in.first = anchor > 0 ? anchor - 1 : 0;
     in.stride = stride;
     in.in_h = layers[layer_in].hout;
@@ -749,7 +766,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     lc.stride = l.stride;
     lc.pes = m.pes;
     lc.tiles = m.tiles;
-    const RowWriter rout{&segs, seg_of_row.data() + row_start[i]};
+    const RowWriter rout{&segs, seg_of_row.data() + row_start[i], row_refs.data() + row_start[i]};
     const int pixels = l.kind == HwKind::kFc ? 1 : l.hout * l.wout;
     const bool from_input = l.n_inputs == 1 && l.inputs[0] < 0;
     auto& lat = lc.latency_breakdown_ns;
