@@ -374,6 +374,29 @@ TEST(EstimateTest, TotalsOnlyEqualTheFullEstimate) {
   EXPECT_EQ(b2.energy_pj, Estimate<Neurosim14>(b).energy_pj);
 }
 
+// Rows taken as shifts of the row before when the end of the row before did not bind (cheap
+// layers behind expensive ones: pools, 1x1 convs and sums wait for their inputs at every row
+// start) and row 1 taken as row 0 shifted where the per-output times are uniform (pools, sums):
+// fast against plain on networks built to be input-bound, with odd maps and strides.
+TEST(EstimateTest, FastScheduleMatchesPlainWhereInputsBindTheRowStarts) {
+  for (const char* json : {
+           R"({"input": [33, 33, 3], "classes": 10, "layers": [["conv", 3, 256, 1], ["pool", 2],
+               ["conv", 1, 8, 1], ["pool", 3], ["conv", 1, 8, 1], ["fc", 10]]})",
+           R"({"input": [31, 17, 3], "classes": 10, "layers": [["conv", 5, 192, 1],
+               ["conv", 1, 8, 1], ["conv", 3, 8, 2], ["pool", 2], ["fc", 10]]})",
+           R"({"input": [32, 32, 3], "classes": 10, "blocks": [["RES", 256], ["RES", 8],
+               ["VGG", 256], ["RES", 16], ["MVGG", 8], ["RES", 256]]})",
+           R"({"input": [28, 28, 1], "classes": 10, "blocks": [["VGG", 192], ["RES", 8],
+               ["RES", 8], ["VGG", 8], ["RES", 128]]})"}) {
+    const arch::Graph g = Parse(json);
+    ExpectFastEqualsPlain<Mnsim2>(g, json);
+    ExpectFastEqualsPlain<Mnsim2_2024a>(g, json);
+    ExpectFastEqualsPlain<Mnsim2Xbar64>(g, json);
+    ExpectFastEqualsPlain<Mnsim2Physical>(g, json);
+    ExpectFastEqualsPlain<Mnsim2Dac2>(g, json);
+  }
+}
+
 // The placement's O(1) extent of a run of spiral tiles equals the extremes over the tiles of the
 // placement table, for every run of the 64 x 64 spiral.
 TEST(EstimateTest, SpiralRunExtentMatchesThePlacementTable) {
