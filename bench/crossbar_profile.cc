@@ -39,6 +39,20 @@ BENCHMARK_TEMPLATE(BM_EstimateB06, imc::Mnsim2Xbar128)->Unit(benchmark::kMicrose
 BENCHMARK_TEMPLATE(BM_EstimateB06, imc::Mnsim2Physical)->Unit(benchmark::kMicrosecond);
 BENCHMARK_TEMPLATE(BM_EstimateB06, imc::Neurosim14)->Unit(benchmark::kMicrosecond);
 
+// Totals only (no layer records): what a search needs; the same bits as Estimate's totals.
+template <class Preset>
+void BM_EstimateTotalsB06(benchmark::State& state) {
+  const arch::Graph& g = B06();
+  for (auto _ : state) {
+    imc::NetworkTotals t = imc::EstimateTotals<Preset>(g);
+    benchmark::DoNotOptimize(t.latency_ns);
+  }
+}
+BENCHMARK_TEMPLATE(BM_EstimateTotalsB06, imc::Mnsim2)->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_EstimateTotalsB06, imc::Mnsim2Xbar128)->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_EstimateTotalsB06, imc::Mnsim2Physical)->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_EstimateTotalsB06, imc::Neurosim14)->Unit(benchmark::kMicrosecond);
+
 void BM_EstimateB06ByName(benchmark::State& state) {
   const arch::Graph& g = B06();
   for (auto _ : state) {

@@ -84,9 +84,9 @@ struct LayerCost {
   std::array<double, kAreaParts> area_breakdown_um2{};
 };
 
-struct NetworkCost {
-  std::string preset;
-  std::vector<LayerCost> layers;
+// The network totals: what `EstimateTotals` returns, and the part of `NetworkCost` that is not
+// the per-layer records (computed by the same engine code, so the same bits either way).
+struct NetworkTotals {
   // Latency of one inference as the preset defines it: MNSIM presets pipeline the layers (a
   // layer starts an output as soon as the inputs it needs exist, MNSIM's mode 1); NeuroSim's
   // configuration B runs layer by layer.
@@ -108,6 +108,11 @@ struct NetworkCost {
   // Reported but, for presets that keep MNSIM's convention, not in the totals above.
   double global_accumulator_energy_pj = 0.0;
   double global_accumulator_area_um2 = 0.0;
+};
+
+struct NetworkCost : NetworkTotals {
+  std::string preset;
+  std::vector<LayerCost> layers;
 };
 
 }  // namespace imcnas::imc

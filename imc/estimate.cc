@@ -82,6 +82,10 @@ namespace internal {
 
 void FinishTotals(const arch::Graph& graph, const char* preset, NetworkCost* cost) {
   cost->preset = preset;
+  FinishTotals(graph, cost);
+}
+
+void FinishTotals(const arch::Graph& graph, NetworkTotals* cost) {
   // graph.macs(), over the only ops that have multiply-accumulates (one call per op is a
   // measurable part of a 2 us estimate).
   long long macs = 0;

@@ -3,6 +3,7 @@
 //   const arch::Graph g = arch::Lower(arch::LoadArchitecture("testdata/arch/b06.json"));
 //   imc::NetworkCost cost = imc::Estimate<imc::Mnsim2>(g);        // preset as a type
 //   imc::NetworkCost same = imc::EstimateByName("mnsim2", g);     // preset by name
+//   imc::NetworkTotals t = imc::EstimateTotals<imc::Mnsim2>(g);   // totals only, same bits
 //   nlohmann::json record = imc::ToJson(cost);
 #ifndef IMCNAS_IMC_ESTIMATE_H_
 #define IMCNAS_IMC_ESTIMATE_H_
@@ -24,7 +25,8 @@
 namespace imcnas::imc {
 
 namespace internal {
-// Fills ops, throughput, TOPS/W and EDP from the totals.
+// Fills ops, throughput, TOPS/W and EDP from the totals (and the preset's name).
+void FinishTotals(const arch::Graph& graph, NetworkTotals* totals);
 void FinishTotals(const arch::Graph& graph, const char* preset, NetworkCost* cost);
 nlohmann::json MnsimConstantsJson(const MnsimConstants& c);
 nlohmann::json NeurosimConstantsJson(const NeurosimConstants& c);
@@ -97,6 +99,22 @@ NetworkCost Estimate(const arch::Graph& graph) {
   }();
   internal::FinishTotals(graph, internal::PresetName<Preset>::kValue, &cost);
   return cost;
+}
+
+// The totals of Estimate<Preset>(graph), bit for bit (the same engine code), without the
+// per-layer records: for callers that need only latency, energy, area and their breakdowns,
+// such as a search pricing many networks. Throws as Estimate does.
+template <class Preset>
+NetworkTotals EstimateTotals(const arch::Graph& graph) {
+  NetworkTotals totals = [&] {
+    if constexpr (Preset::kSimulator == Simulator::kMnsim) {
+      return internal::EstimateMnsimTotalsFor<Preset>(graph);
+    } else {
+      return internal::EstimateNeurosimTotalsFor<Preset>(graph);
+    }
+  }();
+  internal::FinishTotals(graph, &totals);
+  return totals;
 }
 
 // Every hardware constant of a preset, for run records.

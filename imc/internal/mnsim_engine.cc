@@ -147,6 +147,9 @@ struct Scratch {
   std::vector<Piece> in_pieces[kMaxInputs], merged;
   std::vector<Segment> segs;
   std::vector<int> seg_of_row;  // per layer row (row_start[layer] + y): index into segs
+  std::vector<RowRef> row_refs;  // per layer row: the row itself (what its segment gives)
+  std::vector<LayerCost> records;  // the layer records when only the totals are returned
+  std::vector<double> finish;
 };
 
 Scratch& GetScratch() {
@@ -160,20 +163,23 @@ Scratch& GetScratch() {
 struct ScheduleInput {
   const Segment* segs = nullptr;    // all segments
   const int* seg_of_row = nullptr;  // the producer's rows
+  const RowRef* rows = nullptr;     // the same, each row resolved (one load, not two)
   int first = 0, stride = 1, in_h = 1, in_w = 1;
   int Row(int y) const { return std::min(first + stride * y, in_h - 1); }
   const Segment& SegmentOf(int row) const { return segs[seg_of_row[row]]; }
-  RowRef At(int row) const { return SegmentOf(row).Row(row); }
+  RowRef At(int row) const { return rows[row]; }
 };
 
 // The rows of the layer being scheduled: appends segments and maps each row to its segment.
 struct RowWriter {
   SegmentList* segs;
   int* seg_of_row;
+  RowRef* rows;
   // Row y is explicit: `n` pieces from `base`.
   void Explicit(int y, int base, int n) const {
     segs->push_back({y, y + 1, base, n, 0.0, 0.0, false});
     seg_of_row[y] = segs->size - 1;
+    rows[y] = {base, n, 0.0};
   }
   // Whether the row of `n` pieces from `base` is the last row written shifted by some D
   // (same breaks and slopes, values all D apart, to 1e-12 relative); sets *shift = D.
@@ -207,6 +213,8 @@ struct RowWriter {
       segs->push_back({y, last + 1, prev.base, prev.n, prev.off + shift, shift, true});
     }
     std::fill(seg_of_row + y, seg_of_row + last + 1, segs->size - 1);
+    const Segment& run = segs->back();
+    for (int k = y; k <= last; ++k) rows[k] = run.Row(k);
   }
 };
 
@@ -226,13 +234,17 @@ double RowAt(const Piece* p, const RowRef& r, int c) {
   return p[lo].At(c) + r.off;
 }
 
-// ComposeInput for a stride known to be 1 (no divisions) or any stride.
-template <bool kUnitStride>
+// ComposeInput for a stride known at compile time (1 or 2: no divisions) or any (kStride = 0).
+template <int kStride>
 int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w,
                            int src, Piece* out) {
   const Piece* g = pool + r.base;
-  const int s = kUnitStride ? 1 : in.stride, c0 = in.first, last_col = in.in_w - 1;
-  auto ceil_div = [&](int a) { return kUnitStride ? std::max(a, 0) : CeilDivNonNeg(a, s); };
+  const int s = kStride > 0 ? kStride : in.stride, c0 = in.first, last_col = in.in_w - 1;
+  auto ceil_div = [&](int a) {
+    if constexpr (kStride == 1) return std::max(a, 0);
+    if constexpr (kStride == 2) return a <= 0 ? 0 : (a + 1) >> 1;
+    return CeilDivNonNeg(a, s);
+  };
   // Outputs x >= clamp all read the last column.
   const int clamp = std::min(ceil_div(last_col - c0), w);
   int m = 0;
@@ -250,8 +262,9 @@ int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r, const Piece
 // The input row as seen by the w outputs of one row: pieces over x in [0, w), tagged `src`.
 int ComposeInput(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w, int src,
                  Piece* out) {
-  return in.stride == 1 ? ComposeInputWithStride<true>(in, r, pool, w, src, out)
-                        : ComposeInputWithStride<false>(in, r, pool, w, src, out);
+  return in.stride == 1   ? ComposeInputWithStride<1>(in, r, pool, w, src, out)
+         : in.stride == 2 ? ComposeInputWithStride<2>(in, r, pool, w, src, out)
+                          : ComposeInputWithStride<0>(in, r, pool, w, src, out);
 }
 
 // Pointwise maximum of two piecewise-linear rows over [0, w).
@@ -328,9 +341,12 @@ void ScheduleRowsPlain(int h, int w, const ScheduleInput* in, int n_in, double t
 //   two pieces of output (F(x) = max(F(x-1), I(x)) + rest in closed form).
 // - The schedule is a max-plus recurrence, so it is shift-equivariant: row y >= 1 is a function
 //   of the finish time of row y-1's last output and of the input rows it reads, and adding D to
-//   all of them adds D to the row. So for y >= 2, with D = end(y-1) - end(y-2), if every input
-//   row that row y needs is the one row y-1 needed shifted by D -- or shifted by less and never
-//   the binding term of row y-1 -- then row y is row y-1 shifted by D and is recorded as such.
+//   all of them adds D to the row. So for y >= 2 (y >= 1 if row 0 has the same per-output times),
+//   if the terms that bound row y-1 all move by the same D to row y and the others stay below --
+//   an input that did not bind moves by at most D; the end of row y-2, if it did not bind,
+//   becomes the end of row y-1, still below the start of row y-1's output 0 moved by D -- then
+//   row y is row y-1 shifted by D and is recorded as such. (D is the end of the row before's
+//   move if that bound, else a binding input's.)
 // The result is the same as the plain recurrence (ScheduleRowsPlain) up to rounding.
 // For `kIn` inputs: the loops over inputs unrolled and each input row looked up once per row.
 template <int kIn>
@@ -347,18 +363,46 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
   }
   double prev = 0, prev2 = 0;                 // end of row y-1 and of row y-2
   bool binding[kMaxInputs] = {false, false};  // input j set the start of some output of row y-1
+  bool prev_binding = true;                   // the end of row y-2 set the start of row y-1
+  double start0 = 0;                          // start of output 0 of row y-1
+  const bool uniform_times = t00 == t0 && tx0 == tx;
+  RowRef read[kIn > 0 ? kIn : 1];  // the input rows row y-1 read, if it was computed
+  bool read_known = false;
   for (int y = 0; y < h; ++y) {
     RowRef now[kIn > 0 ? kIn : 1];  // the input rows row y reads
     for (int j = 0; j < kIn; ++j) now[j] = in[j].At(in[j].Row(y));
-    if (y >= 2) {
-      const double shift = prev - prev2;
+    // Row 0 has its own per-output times except where they equal the later rows' (pools, sums,
+    // the dummy pool): there row 1 may already repeat row 0, which started from time 0.
+    if (y >= 2 || (y == 1 && uniform_times)) {
+      // The terms row y-1 was computed from: the end of row y-2 and the input rows. Each has
+      // moved by some amount from row y-1 to row y; D is the move of a binding term.
+      const double moved_prev = prev - prev2;
+      RowRef before[kIn > 0 ? kIn : 1];
+      double moved[kIn > 0 ? kIn : 1];
       bool periodic = true;
+      for (int j = 0; j < kIn; ++j) {
+        before[j] = read_known ? read[j] : in[j].At(in[j].Row(y - 1));
+        moved[j] = now[j].off - before[j].off;
+        periodic = periodic && now[j].base == before[j].base;
+      }
+      double shift = moved_prev;
+      if (!prev_binding) {
+        for (int j = kIn - 1; j >= 0; --j) {
+          if (binding[j]) shift = moved[j];
+        }
+      }
+      auto tol_of = [&](double off) { return 1e-9 * (std::abs(off) + std::abs(shift) + 1.0); };
+      // Binding terms must move by D, the inputs that do not bind by at most D (they then stay
+      // below). The end of row y-1 only enters through the start of output 0: if it did not bind
+      // in row y-1, it need only stay below that start moved by D.
+      {
+        const double tol = tol_of(prev);
+        periodic = periodic && (std::abs(moved_prev - shift) <= tol ||
+                                (!prev_binding && prev < start0 + shift - tol));
+      }
       for (int j = 0; j < kIn && periodic; ++j) {
-        const RowRef before = in[j].At(in[j].Row(y - 1));
-        const double d = now[j].off - before.off;
-        const double tol = 1e-9 * (std::abs(now[j].off) + std::abs(shift) + 1.0);
-        periodic = now[j].base == before.base &&
-                   (std::abs(d - shift) <= tol || (d <= shift + tol && !binding[j]));
+        const double d = moved[j], tol = tol_of(now[j].off);
+        periodic = std::abs(d - shift) <= tol || (d <= shift + tol && !binding[j]);
       }
       if (periodic) {
         // The same holds for the following rows as long as every input row they read lies in
@@ -367,12 +411,17 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
         for (int j = 0; j < kIn; ++j) {
           const ScheduleInput& inj = in[j];
           const int run_last = std::min(inj.SegmentOf(inj.Row(y - 1)).y_end, inj.in_h) - 1;
-          last = std::min(last, run_last < inj.first ? y : (run_last - inj.first) / inj.stride);
+          // (No division for the usual strides: it showed in the profile.)
+          const int span = run_last - inj.first;
+          const int reach = inj.stride == 1 ? span : inj.stride == 2 ? span >> 1 : span / inj.stride;
+          last = std::min(last, run_last < inj.first ? y : reach);
         }
         last = std::max(last, y);
         out.Shifted(y, last, shift);
         prev += (last - y + 1) * shift;
         prev2 = prev - shift;
+        start0 += (last - y + 1) * shift;
+        read_known = false;
         y = last;
         continue;
       }
@@ -392,6 +441,8 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     // bottom rows of a layer, which read the input row the row above read, are all of this kind.
     const double tol = 1e-9 * (std::abs(prev) + 1.0);
     bool own_chain = kIn == 0;
+    bool row_prev_binding = true;  // the end of row y-1 sets the start of row y
+    double row_start0 = prev;      // start of output 0 of row y
     if constexpr (kIn > 0) {
       if (y >= 1) {
         own_chain = true;
@@ -432,6 +483,8 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       // Output 0.
       const double u0 = inp[0].v;
       if (u0 >= prev - tol) mark(inp[0].src);
+      row_prev_binding = prev >= u0 - tol;
+      row_start0 = std::max(prev, u0);
       double f = std::max(prev, u0) + first;
       row[m++] = {0, 0, f, 0.0};
       for (int p = 0; p < np; ++p) {
@@ -474,6 +527,10 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       out.Explicit(y, base, m);
     }
     for (int j = 0; j < kIn; ++j) binding[j] = bind[j];
+    prev_binding = row_prev_binding;
+    start0 = row_start0;
+    for (int j = 0; j < kIn; ++j) read[j] = now[j];
+    read_known = true;
   }
 }
 
@@ -541,7 +598,9 @@ void MapMnsimImpl(const MnsimConstants& given, const std::vector<HwLayer>& layer
   }
 }
 
-template <const MnsimConstants* kFixed>
+// With kRecords, the result has the layer records; else only the totals (the records are built
+// in scratch memory without their names, and the totals summed from them in the same order).
+template <const MnsimConstants* kFixed, bool kRecords>
 NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& graph,
                               bool compress) {
   const MnsimConstants& c = kFixed != nullptr ? *kFixed : given;
@@ -661,43 +720,53 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
   SegmentList segs{scratch.segs.data(), 0};
   std::vector<int>& seg_of_row = scratch.seg_of_row;
   if (static_cast<int>(seg_of_row.size()) < row_start[n]) seg_of_row.resize(row_start[n]);
+  std::vector<RowRef>& row_refs = scratch.row_refs;
+  if (static_cast<int>(row_refs.size()) < row_start[n]) row_refs.resize(row_start[n]);
   PiecePool& pool = scratch.pool;
   pool.size = 0;
   auto input_of = [&](int layer_in, int anchor, int stride) {
     ScheduleInput in;
     in.segs = segs.data;
     in.seg_of_row = seg_of_row.data() + row_start[layer_in];
+    in.rows = row_refs.data() + row_start[layer_in];
     in.first = anchor > 0 ? anchor - 1 : 0;
     in.stride = stride;
     in.in_h = layers[layer_in].hout;
     in.in_w = layers[layer_in].wout;
     return in;
   };
-  auto last_finish = [&](int layer) {
-    if (layer < 0) return 0.0;
+  // The finish of each layer's last output, kept once the layer is scheduled.
+  std::vector<double>& finish = scratch.finish;
+  finish.resize(n);
+  auto last_finish = [&](int layer) { return layer < 0 ? 0.0 : finish[layer]; };
+  auto last_output = [&](int layer) {
     const RowRef r = input_of(layer, 0, 1).At(row_start[layer + 1] - row_start[layer] - 1);
     const int w = layers[layer].kind == HwKind::kFc ? 1 : layers[layer].wout;
     return pool[r.base + r.n - 1].At(w - 1) + r.off;
   };
 
   NetworkCost net;
-  net.layers.resize(n);
+  std::vector<LayerCost>& records = kRecords ? net.layers : scratch.records;
+  records.clear();
+  records.resize(n);
   double global_adders = 0;
   bool any_sum = false;
 
   for (int i = 0; i < n; ++i) {
     const HwLayer& l = layers[i];
     const MnsimMapping& m = map[i];
-    LayerCost& lc = net.layers[i];
-    lc.name = l.op >= 0 ? graph.ops[l.op].name : "input.dummy_pool";
-    lc.kind = KindName(l.kind);
+    LayerCost& lc = records[i];
+    if constexpr (kRecords) {
+      lc.name = l.op >= 0 ? graph.ops[l.op].name : "input.dummy_pool";
+      lc.kind = KindName(l.kind);
+    }
     lc.in = {l.hin, l.win, l.cin};  // an fc's input flattened to 1 x 1 x n, as MNSIM maps it
     lc.out = {l.hout, l.wout, l.cout};
     lc.kernel = l.kernel;
     lc.stride = l.stride;
     lc.pes = m.pes;
     lc.tiles = m.tiles;
-    const RowWriter rout{&segs, seg_of_row.data() + row_start[i]};
+    const RowWriter rout{&segs, seg_of_row.data() + row_start[i], row_refs.data() + row_start[i]};
     const int pixels = l.kind == HwKind::kFc ? 1 : l.hout * l.wout;
     const bool from_input = l.n_inputs == 1 && l.inputs[0] < 0;
     auto& lat = lc.latency_breakdown_ns;
@@ -852,7 +921,8 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     double input_finish = 0;
     for (int k = 0; k < l.n_inputs; ++k)
       input_finish = std::max(input_finish, last_finish(l.inputs[k]));
-    lc.finish_ns = last_finish(i);
+    finish[i] = last_output(i);
+    lc.finish_ns = finish[i];
     lc.latency_ns = lc.finish_ns - input_finish;
     lc.busy_ns = busy;
     double e = 0;
@@ -876,7 +946,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
 
   // --- Totals. ---
   for (int i = 0; i < n; ++i) {
-    const LayerCost& lc = net.layers[i];
+    const LayerCost& lc = records[i];
     net.latency_ns = std::max(net.latency_ns, lc.finish_ns);
     net.sequential_latency_ns += lc.busy_ns;
     net.energy_pj += lc.energy_pj;
@@ -960,13 +1030,19 @@ void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
 }
 
 NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, bool compress) {
-  return EstimateMnsimImpl<nullptr>(c, graph, compress);
+  return EstimateMnsimImpl<nullptr, true>(c, graph, compress);
 }
 
 template <class Preset>
 NetworkCost EstimateMnsimFor(const arch::Graph& graph) {
   constexpr const MnsimConstants* kTable = &MnsimTables<Preset>::kConstants;
-  return EstimateMnsimImpl<kTable>(*kTable, graph, /*compress=*/true);
+  return EstimateMnsimImpl<kTable, true>(*kTable, graph, /*compress=*/true);
+}
+
+template <class Preset>
+NetworkTotals EstimateMnsimTotalsFor(const arch::Graph& graph) {
+  constexpr const MnsimConstants* kTable = &MnsimTables<Preset>::kConstants;
+  return EstimateMnsimImpl<kTable, false>(*kTable, graph, /*compress=*/true);
 }
 
 template NetworkCost EstimateMnsimFor<Mnsim2>(const arch::Graph&);
@@ -980,5 +1056,16 @@ template NetworkCost EstimateMnsimFor<Mnsim2Adc4>(const arch::Graph&);
 template NetworkCost EstimateMnsimFor<Mnsim2Adc7>(const arch::Graph&);
 template NetworkCost EstimateMnsimFor<Mnsim2Dac2>(const arch::Graph&);
 template NetworkCost EstimateMnsimFor<Mnsim2Physical>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2_2024a>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Xbar64>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Xbar128>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Xbar512>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Adc1>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Adc2>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Adc4>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Adc7>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Dac2>(const arch::Graph&);
+template NetworkTotals EstimateMnsimTotalsFor<Mnsim2Physical>(const arch::Graph&);
 
 }  // namespace imcnas::imc::internal

@@ -48,6 +48,9 @@ NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, boo
 // every MNSIM preset of presets.h (the presets `Estimate` accepts).
 template <class Preset>
 NetworkCost EstimateMnsimFor(const arch::Graph& graph);
+// Only the totals (no layer records): the same engine and the same bits.
+template <class Preset>
+NetworkTotals EstimateMnsimTotalsFor(const arch::Graph& graph);
 
 }  // namespace imcnas::imc::internal
 

@@ -21,13 +21,18 @@ long long CopiesAlong(long long subarrays, int per_tile) {
 }
 
 // The engine, with the constants given at run time (kFixed == nullptr) or fixed at compile time.
-template <const NeurosimConstants* kFixed>
+// With kRecords, the result has the layer records; else only the totals (the records are built
+// in memory reused across calls, without their names, and summed in the same order).
+template <const NeurosimConstants* kFixed, bool kRecords>
 NetworkCost EstimateNeurosimImpl(const NeurosimConstants& given, const arch::Graph& graph) {
   const NeurosimConstants& c = kFixed != nullptr ? *kFixed : given;
   thread_local std::vector<HwLayer> layers;  // reused across calls
   BuildLayerList(graph, /*dummy_input_pool=*/false, &layers);
   NetworkCost net;
-  net.layers.reserve(layers.size());
+  thread_local std::vector<LayerCost> scratch_records;
+  std::vector<LayerCost>& records = kRecords ? net.layers : scratch_records;
+  records.clear();
+  records.reserve(layers.size());
   const long long tile_rows = static_cast<long long>(c.sub_rows) * c.tile_sub_rows;
   const long long tile_cols = static_cast<long long>(c.sub_cols) * c.tile_sub_cols;
   const int cells_per_weight = c.weight_bits / c.bits_per_cell;
@@ -36,9 +41,11 @@ NetworkCost EstimateNeurosimImpl(const NeurosimConstants& given, const arch::Gra
   // pool, and max pooling only adds a pooling unit in the tile (negligible).
   for (const HwLayer& l : layers) {
     if (l.kind != HwKind::kConv && l.kind != HwKind::kFc) continue;
-    LayerCost& lc = net.layers.emplace_back();  // built in place: no copy of ~330 bytes
-    lc.name = graph.ops[l.op].name;
-    lc.kind = l.kind == HwKind::kConv ? "conv" : "fc";
+    LayerCost& lc = records.emplace_back();  // built in place: no copy of ~330 bytes
+    if constexpr (kRecords) {
+      lc.name = graph.ops[l.op].name;
+      lc.kind = l.kind == HwKind::kConv ? "conv" : "fc";
+    }
     lc.in = graph.ops[l.op].in;
     lc.out = graph.ops[l.op].out;
     lc.kernel = l.kernel;
@@ -114,12 +121,12 @@ NetworkCost EstimateNeurosimImpl(const NeurosimConstants& given, const arch::Gra
                    en[kEp(EnergyPart::kInterconnect)];
     net.tiles += lc.tiles;
   }
-  if (net.layers.empty()) throw std::invalid_argument("imc: no conv or fc layer to map");
+  if (records.empty()) throw std::invalid_argument("imc: no conv or fc layer to map");
 
   // Leakage: every tile of the chip leaks while each layer runs (layer by layer). Then the
   // totals, in the same pass (each total adds the layers in order, as a separate pass would).
   double t = 0;
-  for (LayerCost& l : net.layers) {
+  for (LayerCost& l : records) {
     const double leak = c.leakage_w_per_tile * net.tiles * l.latency_ns * 1e3;  // W*ns -> pJ
     l.energy_breakdown_pj[kEp(EnergyPart::kLeakage)] = leak;
     l.energy_pj += leak;
@@ -152,15 +159,22 @@ NetworkCost EstimateNeurosimImpl(const NeurosimConstants& given, const arch::Gra
 }  // namespace
 
 NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& graph) {
-  return EstimateNeurosimImpl<nullptr>(c, graph);
+  return EstimateNeurosimImpl<nullptr, true>(c, graph);
 }
 
 template <class Preset>
 NetworkCost EstimateNeurosimFor(const arch::Graph& graph) {
   constexpr const NeurosimConstants* kTable = &NeurosimTables<Preset>::kConstants;
-  return EstimateNeurosimImpl<kTable>(*kTable, graph);
+  return EstimateNeurosimImpl<kTable, true>(*kTable, graph);
+}
+
+template <class Preset>
+NetworkTotals EstimateNeurosimTotalsFor(const arch::Graph& graph) {
+  constexpr const NeurosimConstants* kTable = &NeurosimTables<Preset>::kConstants;
+  return EstimateNeurosimImpl<kTable, false>(*kTable, graph);
 }
 
 template NetworkCost EstimateNeurosimFor<Neurosim14>(const arch::Graph&);
+template NetworkTotals EstimateNeurosimTotalsFor<Neurosim14>(const arch::Graph&);
 
 }  // namespace imcnas::imc::internal

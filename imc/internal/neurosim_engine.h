@@ -14,6 +14,9 @@ NetworkCost EstimateNeurosim(const NeurosimConstants& c, const arch::Graph& grap
 // neurosim_engine.cc for the presets of neurosim_presets.h.
 template <class Preset>
 NetworkCost EstimateNeurosimFor(const arch::Graph& graph);
+// Only the totals (no layer records): the same engine and the same bits.
+template <class Preset>
+NetworkTotals EstimateNeurosimTotalsFor(const arch::Graph& graph);
 
 }  // namespace imcnas::imc::internal
 

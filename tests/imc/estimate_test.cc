@@ -322,6 +322,81 @@ TEST(EstimateTest, FastScheduleMatchesPlainRecurrenceOnReferenceNetworksAllPrese
   }
 }
 
+// EstimateTotals is Estimate without the layer records: every total the same, bit for bit.
+template <class Preset>
+void ExpectTotalsEqualEstimate(const arch::Graph& g, const std::string& what) {
+  NetworkCost full;
+  try {
+    full = Estimate<Preset>(g);
+  } catch (const std::invalid_argument&) {
+    EXPECT_THROW(EstimateTotals<Preset>(g), std::invalid_argument) << what;
+    return;
+  }
+  const NetworkTotals t = EstimateTotals<Preset>(g);
+  const std::string w = what + " " + internal::PresetName<Preset>::kValue;
+  EXPECT_EQ(t.latency_ns, full.latency_ns) << w;
+  EXPECT_EQ(t.sequential_latency_ns, full.sequential_latency_ns) << w;
+  EXPECT_EQ(t.energy_pj, full.energy_pj) << w;
+  EXPECT_EQ(t.area_um2, full.area_um2) << w;
+  EXPECT_EQ(t.latency_breakdown_ns, full.latency_breakdown_ns) << w;
+  EXPECT_EQ(t.energy_breakdown_pj, full.energy_breakdown_pj) << w;
+  EXPECT_EQ(t.area_breakdown_um2, full.area_breakdown_um2) << w;
+  EXPECT_EQ(t.tiles, full.tiles) << w;
+  EXPECT_EQ(t.crossbars, full.crossbars) << w;
+  EXPECT_EQ(t.ops, full.ops) << w;
+  EXPECT_EQ(t.throughput_per_s, full.throughput_per_s) << w;
+  EXPECT_EQ(t.tops_per_w, full.tops_per_w) << w;
+  EXPECT_EQ(t.edp_pj_ns, full.edp_pj_ns) << w;
+  EXPECT_EQ(t.global_accumulator_energy_pj, full.global_accumulator_energy_pj) << w;
+  EXPECT_EQ(t.global_accumulator_area_um2, full.global_accumulator_area_um2) << w;
+  EXPECT_GT(t.latency_ns, 0.0) << w;
+}
+
+template <class... Presets>
+void ExpectTotalsEqualEstimateAll(const arch::Graph& g, const std::string& what) {
+  (ExpectTotalsEqualEstimate<Presets>(g, what), ...);
+}
+
+TEST(EstimateTest, TotalsOnlyEqualTheFullEstimate) {
+  for (const char* name : {"vgg8", "b01", "b02", "b03", "b04", "b05", "b06", "b07", "b11"}) {
+    const arch::Graph g = Net(name);
+    ExpectTotalsEqualEstimateAll<Mnsim2, Mnsim2_2024a, Mnsim2Xbar64, Mnsim2Xbar128, Mnsim2Xbar512,
+                                 Mnsim2Adc1, Mnsim2Adc2, Mnsim2Adc4, Mnsim2Adc7, Mnsim2Dac2,
+                                 Mnsim2Physical, Neurosim14>(g, name);
+  }
+  // Alternating calls reuse the same scratch records: nothing of one network may leak into the
+  // next (b06 after vgg8 and back).
+  const arch::Graph a = Net("vgg8"), b = Net("b06");
+  const NetworkTotals a1 = EstimateTotals<Mnsim2>(a), b1 = EstimateTotals<Mnsim2>(b);
+  const NetworkTotals a2 = EstimateTotals<Mnsim2>(a), b2 = EstimateTotals<Neurosim14>(b);
+  EXPECT_EQ(a1.energy_pj, a2.energy_pj);
+  EXPECT_EQ(b1.latency_ns, Estimate<Mnsim2>(b).latency_ns);
+  EXPECT_EQ(b2.energy_pj, Estimate<Neurosim14>(b).energy_pj);
+}
+
+// Rows taken as shifts of the row before when the end of the row before did not bind (cheap
+// layers behind expensive ones: pools, 1x1 convs and sums wait for their inputs at every row
+// start) and row 1 taken as row 0 shifted where the per-output times are uniform (pools, sums):
+// fast against plain on networks built to be input-bound, with odd maps and strides.
+TEST(EstimateTest, FastScheduleMatchesPlainWhereInputsBindTheRowStarts) {
+  for (const char* json : {
+           R"({"input": [33, 33, 3], "classes": 10, "layers": [["conv", 3, 256, 1], ["pool", 2],
+               ["conv", 1, 8, 1], ["pool", 3], ["conv", 1, 8, 1], ["fc", 10]]})",
+           R"({"input": [31, 17, 3], "classes": 10, "layers": [["conv", 5, 192, 1],
+               ["conv", 1, 8, 1], ["conv", 3, 8, 2], ["pool", 2], ["fc", 10]]})",
+           R"({"input": [32, 32, 3], "classes": 10, "blocks": [["RES", 256], ["RES", 8],
+               ["VGG", 256], ["RES", 16], ["MVGG", 8], ["RES", 256]]})",
+           R"({"input": [28, 28, 1], "classes": 10, "blocks": [["VGG", 192], ["RES", 8],
+               ["RES", 8], ["VGG", 8], ["RES", 128]]})"}) {
+    const arch::Graph g = Parse(json);
+    ExpectFastEqualsPlain<Mnsim2>(g, json);
+    ExpectFastEqualsPlain<Mnsim2_2024a>(g, json);
+    ExpectFastEqualsPlain<Mnsim2Xbar64>(g, json);
+    ExpectFastEqualsPlain<Mnsim2Physical>(g, json);
+    ExpectFastEqualsPlain<Mnsim2Dac2>(g, json);
+  }
+}
+
 // The placement's O(1) extent of a run of spiral tiles equals the extremes over the tiles of the
 // placement table, for every run of the 64 x 64 spiral.
 TEST(EstimateTest, SpiralRunExtentMatchesThePlacementTable) {
