@@ -41,7 +41,7 @@ int SearchMain(int argc, char** argv, const char* binary_name) {
   spec.budgets = {{"smoke", DatasetTag::kSmoke},
                   {"quick", DatasetTag::kQuick},
                   {"paper", DatasetTag::kPaper}};
-  spec.estimate = [](const arch::Graph& graph) { return imc::Estimate<Preset>(graph); };
+  spec.estimate = [](const arch::Graph& graph) { return imc::EstimateTotals<Preset>(graph); };
   spec.preset_constants = [] { return imc::PresetConstants<Preset>(); };
   return RunSearchBinary(spec, argc, argv);
 }

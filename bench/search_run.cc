@@ -599,8 +599,8 @@ class SearchRun {
       small.classes = large.classes = data_.spec->classes;
       small.blocks = {arch::Block{kind, 16}};
       large.blocks.assign(7, arch::Block{kind, 128});
-      const imc::NetworkCost a = spec_.estimate(arch::Lower(small));
-      const imc::NetworkCost b = spec_.estimate(arch::Lower(large));
+      const imc::NetworkTotals a = spec_.estimate(arch::Lower(small));
+      const imc::NetworkTotals b = spec_.estimate(arch::Lower(large));
       lat_low = first ? a.latency_ns : std::min(lat_low, a.latency_ns);
       en_low = first ? a.energy_pj : std::min(en_low, a.energy_pj);
       lat_high = first ? b.latency_ns : std::max(lat_high, b.latency_ns);
@@ -669,7 +669,7 @@ class SearchRun {
   static Json CandidateJson(int order, std::uint64_t index, const arch::Architecture& architecture,
                             const arch::Graph& graph, std::uint64_t train_seed,
                             const std::string& status, const std::string& message,
-                            double accuracy, double loss, const imc::NetworkCost* cost,
+                            double accuracy, double loss, const imc::NetworkTotals* cost,
                             const Json& epochs, const std::vector<double>& objectives) {
     return Json{{"order", order},
                 {"index", index},
@@ -696,7 +696,7 @@ class SearchRun {
                               data_.spec->classes);
     const arch::Graph graph = arch::Lower(architecture);
     const std::uint64_t train_seed = DeriveSeed(config_.seed, kCandidateStream + order);
-    imc::NetworkCost cost;
+    imc::NetworkTotals cost;
     try {
       cost = spec_.estimate(graph);
     } catch (const std::invalid_argument& e) {
@@ -767,7 +767,7 @@ class SearchRun {
   // A network above the budget's multiply-accumulate cap is priced but not trained: it is
   // recorded as over budget and observed with chance-level accuracy.
   Candidate OverBudget(std::uint64_t index, int order, const arch::Architecture& architecture,
-                       const arch::Graph& graph, const imc::NetworkCost& cost,
+                       const arch::Graph& graph, const imc::NetworkTotals& cost,
                        std::uint64_t train_seed) {
     Candidate c;
     c.order = order;

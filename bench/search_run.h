@@ -29,7 +29,7 @@ struct BinarySpec {
   Objective objective = Objective::kLatency;
   std::string preset;   // crossbar preset name
   std::vector<std::pair<std::string, Budget>> budgets;
-  std::function<imc::NetworkCost(const arch::Graph&)> estimate;
+  std::function<imc::NetworkTotals(const arch::Graph&)> estimate;
   std::function<nlohmann::json()> preset_constants;
 };
 
