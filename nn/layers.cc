@@ -394,20 +394,28 @@ void Conv2d<T>::TransformWeights(bool transposed) {
 }
 
 namespace {
-// Tiles rounded up to whole column blocks of internal::gemm (the row length of the transformed
-// buffers), and the padding columns zeroed so that the product sees finite values there.
+// Tiles rounded up to whole column blocks of internal::gemm (the columns the products compute),
+// and the padding columns zeroed so that the product sees finite values there.
 template <typename T>
 std::size_t PaddedTiles(std::size_t tiles) {
   const std::size_t b = internal::gemm::ColumnBlock<T>();
   return (tiles + b - 1) / b * b;
 }
+// The row stride of the transformed buffers: the padded tiles plus one cache line. At exactly the
+// padded tiles (256 floats on every map here: 1 KiB) the rows of a product's column panel fell
+// in 8 of L1's 64 sets, so a panel of more than 32 rows (Cin > 32) missed L1 on every pass.
 template <typename T>
-void ZeroPadding(T* buffer, int channels, std::size_t tiles, std::size_t padded) {
+std::size_t RowStride(std::size_t padded) {
+  return padded + 64 / sizeof(T);
+}
+template <typename T>
+void ZeroPadding(T* buffer, int channels, std::size_t tiles, std::size_t padded,
+                 std::size_t stride) {
   if (padded == tiles) return;
   for (int e = 0; e < internal::winograd::kElements; ++e) {
-    T* slice = buffer + e * internal::winograd::XiStride(channels, padded);
+    T* slice = buffer + e * internal::winograd::XiStride(channels, stride);
     for (int c = 0; c < channels; ++c) {
-      std::fill(slice + c * padded + tiles, slice + (c + 1) * padded, T(0));
+      std::fill(slice + c * stride + tiles, slice + c * stride + padded, T(0));
     }
   }
 }
@@ -454,22 +462,22 @@ void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output,
     for (int n0 = gb; n0 < ge; n0 += chunk) {
       const int m = std::min(chunk, ge - n0);
       const std::size_t tiles = static_cast<std::size_t>(m) * per_image;
-      const std::size_t tp = PaddedTiles<T>(tiles);
-      const std::size_t xs_in = wg::XiStride(in_, tp), xs_out = wg::XiStride(out_, tp);
-      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * xs_in + wg::ScratchSize(grid, tp));
+      const std::size_t tp = PaddedTiles<T>(tiles), ld = RowStride<T>(tp);
+      const std::size_t xs_in = wg::XiStride(in_, ld), xs_out = wg::XiStride(out_, ld);
+      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * xs_in + wg::ScratchSize(grid, ld));
       T* mm = ws_->Thread2(omp_get_thread_num(), wg::kElements * xs_out);
       const std::size_t offset = static_cast<std::size_t>(n0) * grid.h * grid.w;
       T* scratch = v + wg::kElements * xs_in;
-      wg::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, tp, scratch);
-      ZeroPadding(v, in_, tiles, tp);
+      wg::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, ld, scratch);
+      ZeroPadding(v, in_, tiles, tp, ld);
       for (int e = 0; e < wg::kElements; ++e) {
-        internal::gemm::Multiply(packed_.data() + e * packed_plane, out_, in_, v + e * xs_in, tp,
-                                 static_cast<int>(tp), mm + e * xs_out, tp);
+        internal::gemm::Multiply(packed_.data() + e * packed_plane, out_, in_, v + e * xs_in, ld,
+                                 static_cast<int>(tp), mm + e * xs_out, ld);
       }
       // A pooled output has a quarter of the input's pixels per plane.
       const std::size_t out_offset = epilogue.pool ? offset / 4 : offset;
       const std::size_t out_stride = epilogue.pool ? x_stride / 4 : x_stride;
-      wg::TransformOutput(mm, out_, tp, m, grid, output.data() + out_offset, out_stride, epilogue,
+      wg::TransformOutput(mm, out_, ld, m, grid, output.data() + out_offset, out_stride, epilogue,
                           scratch);
     }
   }
@@ -501,27 +509,27 @@ void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_gra
     for (int n0 = gb; n0 < ge; n0 += chunk) {
       const int m = std::min(chunk, ge - n0);
       const std::size_t tiles = static_cast<std::size_t>(m) * per_image;
-      const std::size_t tp = PaddedTiles<T>(tiles);
+      const std::size_t tp = PaddedTiles<T>(tiles), ld = RowStride<T>(tp);
       const Index t = static_cast<Index>(tiles);
-      const Index ld = static_cast<Index>(tp);
-      const std::size_t xs_in = wg::XiStride(in_, tp), xs_out = wg::XiStride(out_, tp);
-      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * xs_in + wg::ScratchSize(grid, tp));
+      const std::size_t xs_in = wg::XiStride(in_, ld), xs_out = wg::XiStride(out_, ld);
+      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * xs_in + wg::ScratchSize(grid, ld));
       T* scratch = v + wg::kElements * xs_in;
       T* dm = ws_->Thread2(omp_get_thread_num(), wg::kElements * (xs_out + xs_in));
       T* dv = dm + wg::kElements * xs_out;
       const std::size_t offset = static_cast<std::size_t>(n0) * grid.h * grid.w;
-      wg::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, tp, scratch);
-      wg::TransformOutputGradient(output_grad.data() + offset, out_, x_stride, m, grid, dm, tp,
+      wg::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, ld, scratch);
+      wg::TransformOutputGradient(output_grad.data() + offset, out_, x_stride, m, grid, dm, ld,
                                   scratch);
-      if (dx) ZeroPadding(dm, out_, tiles, tp);
+      if (dx) ZeroPadding(dm, out_, tiles, tp, ld);
       for (int e = 0; e < wg::kElements; ++e) {
-        const ConstMatrixMap<T> vm(v + e * xs_in, in_, t, OuterStride<>(ld));
-        const ConstMatrixMap<T> dmm(dm + e * xs_out, out_, t, OuterStride<>(ld));
+        const ConstMatrixMap<T> vm(v + e * xs_in, in_, t, OuterStride<>(static_cast<Index>(ld)));
+        const ConstMatrixMap<T> dmm(dm + e * xs_out, out_, t,
+                                    OuterStride<>(static_cast<Index>(ld)));
         MatrixMap<T> dum(dug + e * plane, out_, in_, OuterStride<>(in_));
         dum.noalias() += dmm * vm.transpose();
         if (dx) {
           internal::gemm::Multiply(packed_.data() + e * packed_plane, in_, out_, dm + e * xs_out,
-                                   tp, static_cast<int>(tp), dv + e * xs_in, tp);
+                                   ld, static_cast<int>(tp), dv + e * xs_in, ld);
         }
       }
       if (has_bias_) {
@@ -529,7 +537,7 @@ void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_gra
                    static_cast<std::size_t>(m) * grid.h * grid.w, dbg);
       }
       if (dx) {
-        wg::ScatterInputGradient(dv, in_, tp, m, grid, dx->data() + offset, x_stride, scratch);
+        wg::ScatterInputGradient(dv, in_, ld, m, grid, dx->data() + offset, x_stride, scratch);
       }
     }
   }

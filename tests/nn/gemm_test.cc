@@ -1,6 +1,8 @@
-// internal::gemm against a plain triple loop: every row-block remainder, depth 1, transposed
-// packing, padded leading dimensions, float and double; and the ordered-sum property the
-// determinism rules rely on (the same element of C does not depend on its column or row block).
+// internal::gemm against a plain triple loop: every row-block remainder, depth 1 and depths
+// across the depth blocks, transposed packing, padded leading dimensions, float and double; and
+// the ordered-sum property the determinism rules rely on (the same element of C does not depend
+// on its column or row block, and is the plain ordered multiply-add chain over the whole depth,
+// whatever the depth blocks).
 #include "nn/internal/gemm.h"
 
 #include <cmath>
@@ -67,7 +69,7 @@ void Check(int rows, int depth, int cols, bool transposed, double tolerance) {
 
 TEST(Gemm, MatchesPlainLoopFloat) {
   for (int rows : {1, 5, kRows - 1, kRows, kRows + 1, 32, 64}) {
-    for (int depth : {1, 3, 32, 75}) {
+    for (int depth : {1, 3, 32, kDepthBlock, 75, 2 * kDepthBlock + 5}) {
       for (int cols : {1, 17, 32, 33, 100}) {
         Check<float>(rows, depth, cols, false, 2e-5);
         Check<float>(rows, depth, cols, true, 2e-5);
@@ -78,7 +80,7 @@ TEST(Gemm, MatchesPlainLoopFloat) {
 
 TEST(Gemm, MatchesPlainLoopDouble) {
   for (int rows : {1, kRows + 3, 40}) {
-    for (int depth : {1, 9, 64}) {
+    for (int depth : {1, 9, 64, kDepthBlock + 1}) {
       for (int cols : {1, 16, 31}) {
         Check<double>(rows, depth, cols, false, 1e-13);
         Check<double>(rows, depth, cols, true, 1e-13);
@@ -106,6 +108,30 @@ TEST(Gemm, ElementDoesNotDependOnItsBlock) {
   Multiply(packed1.data(), 1, depth, b2.data(), cols, cols, c1.data(), cols);
   EXPECT_EQ(c1[cols - 1], c[row * cols]);
   EXPECT_NE(row % kRows, 0);
+}
+
+// Each element is exactly the ordered chain c = fma(a_k, b_k, c) for k = 0, 1, ... (GCC contracts
+// the vector a * b + c into FMA where the CPU has it): resuming a sum from C at each depth block
+// must give the very bits of one uninterrupted chain. Fails if a block restarted from zero or
+// resumed from anything but the stored partial sum.
+TEST(Gemm, DepthBlocksContinueTheOrderedSum) {
+#ifdef __FMA__
+  const int rows = kRows + 1, depth = 3 * kDepthBlock + 7, cols = ColumnBlock<float>();
+  const std::vector<float> a = Random<float>(rows * depth, 17);
+  const std::vector<float> b = Random<float>(depth * cols, 19);
+  std::vector<float> packed(PackedRows(rows) * depth), c(rows * cols);
+  Pack(a.data(), rows, depth, depth, 1, packed.data());
+  Multiply(packed.data(), rows, depth, b.data(), cols, cols, c.data(), cols);
+  for (int r = 0; r < rows; ++r) {
+    for (int j = 0; j < cols; ++j) {
+      float want = 0;
+      for (int k = 0; k < depth; ++k) want = std::fma(a[r * depth + k], b[k * cols + j], want);
+      ASSERT_EQ(c[r * cols + j], want) << "(" << r << ", " << j << ")";
+    }
+  }
+#else
+  GTEST_SKIP() << "no FMA: the kernel's multiply-add is not one rounding here";
+#endif
 }
 
 }  // namespace
