@@ -50,9 +50,11 @@ inline std::size_t XiStride(int channels, std::size_t tiles) {
 }
 
 // Scratch a transform of a chunk of `tiles` tiles needs: 5 rows of 2 * cols + 2 values (the row
-// transforms), or 4 values per tile (the output transform).
+// transforms), 4 values per tile (the output transform), or 16 per tile and a row of zeros
+// (ScatterInputGradient).
 inline std::size_t ScratchSize(const Grid& g, std::size_t tiles) {
-  return std::max(5 * (2 * static_cast<std::size_t>(g.cols()) + 2), 4 * tiles);
+  return std::max(5 * (2 * static_cast<std::size_t>(g.cols()) + 2),
+                  kElements * tiles + static_cast<std::size_t>(g.cols()));
 }
 
 // U[xi][o][i] = (G g G^T)[xi] for every 3x3 kernel g = w[o][i]; G = [1 0 0; .5 .5 .5; .5 -.5 .5;
@@ -334,63 +336,67 @@ void TransformOutputGradient(const T* dy, int channels, std::size_t channel_stri
 }
 
 // dx = sum over tiles of B dV B^T, each 4x4 tile added at rows 2ty-1.., columns 2tx-1.. (parts
-// outside the map dropped): the gradient of TransformInput. Overwrites the planes of dx, adding
-// the tiles in a fixed order.
+// outside the map dropped): the gradient of TransformInput. Overwrites the planes of dx.
+// Like TransformOutput, it runs over all of a chunk's tiles at once (the short rows of tiles of
+// small maps kept a per-row loop from vectorising): first Z = B dV B^T for every tile, then each
+// 2x2 block of dx (rows 2q-1, 2q; columns 2p-1, 2p) gathers its four overlapping quadrants:
+// Z(q, p)'s top left, Z(q, p-1)'s top right, Z(q-1, p)'s bottom left, Z(q-1, p-1)'s bottom right,
+// added in that order (a missing tile adds a zero). Every pixel is written once.
+// B = [1 0 0 0; 0 1 -1 1; -1 1 1 0; 0 0 0 -1]. `scratch` holds ScratchSize values.
 template <typename T>
 void ScatterInputGradient(const T* dv, int channels, std::size_t tiles, int images,
                           const Grid& g, T* dx, std::size_t channel_stride, T* scratch) {
   const int h = g.h, w = g.w, tr = g.rows(), tc = g.cols();
-  const int pw = 2 * tc + 2;
-  T* a[4] = {scratch, scratch + pw, scratch + 2 * pw, scratch + 3 * pw};
   const std::size_t xi_stride = XiStride(channels, tiles);
+  const std::size_t used = static_cast<std::size_t>(images) * g.per_image();
+  T* z[kElements];  // z[4r + l][t]: element (r, l) of tile t's B dV B^T
+  for (int e = 0; e < kElements; ++e) z[e] = scratch + e * used;
+  T* zero = scratch + kElements * used;  // a missing row of tiles
+  std::fill(zero, zero + tc, T(0));
   for (int c = 0; c < channels; ++c) {
+    const T* src = dv + c * tiles;
+    #pragma omp simd
+    for (std::size_t t = 0; t < used; ++t) {
+      T p[4][4];  // row k of dV B^T: columns 0..3 of the tile
+      for (int k = 0; k < 4; ++k) {
+        const T s0 = src[(4 * k + 0) * xi_stride + t], s1 = src[(4 * k + 1) * xi_stride + t];
+        const T s2 = src[(4 * k + 2) * xi_stride + t], s3 = src[(4 * k + 3) * xi_stride + t];
+        p[k][0] = s0;
+        p[k][1] = s1 - s2 + s3;
+        p[k][2] = s1 + s2 - s0;
+        p[k][3] = -s3;
+      }
+      for (int l = 0; l < 4; ++l) {  // B along the column
+        z[0 + l][t] = p[0][l];
+        z[4 + l][t] = p[1][l] - p[2][l] + p[3][l];
+        z[8 + l][t] = p[1][l] + p[2][l] - p[0][l];
+        z[12 + l][t] = -p[3][l];
+      }
+    }
     for (int i = 0; i < images; ++i) {
       T* plane = dx + c * channel_stride + static_cast<std::size_t>(i) * h * w;
-      std::fill(plane, plane + static_cast<std::size_t>(h) * w, T(0));
-      for (int ty = 0; ty < tr; ++ty) {
-        const T* src = dv + c * tiles + (static_cast<std::size_t>(i) * tr + ty) * tc;
-        // Row k of (dV B^T), per tile, summed over the tiles that overlap (by 2 columns) into
-        // padded row buffer k: column 2u gets element 2 of tile u-1 and element 0 of tile u,
-        // column 2u+1 elements 3 and 1 (B = [1 0 0 0; 0 1 -1 1; -1 1 1 0; 0 0 0 -1]).
-        for (int k = 0; k < 4; ++k) {
-          const T* s0 = src + (4 * k + 0) * xi_stride;
-          const T* s1 = src + (4 * k + 1) * xi_stride;
-          const T* s2 = src + (4 * k + 2) * xi_stride;
-          const T* s3 = src + (4 * k + 3) * xi_stride;
-          T* d = a[k];
-          d[0] = s0[0];
-          d[1] = s1[0] - s2[0] + s3[0];
+      for (int q = 0; q <= tr; ++q) {
+        const std::size_t cur = (static_cast<std::size_t>(i) * tr + q) * tc;
+        for (int a = 0; a < 2; ++a) {
+          const int y = 2 * q - 1 + a;
+          if (y < 0 || y >= h) continue;
+          // Row a of the tiles of row q, row a + 2 of those of row q - 1 (zero where missing).
+          const T* c0 = q < tr ? z[4 * a + 0] + cur : zero;
+          const T* c1 = q < tr ? z[4 * a + 1] + cur : zero;
+          const T* c2 = q < tr ? z[4 * a + 2] + cur : zero;
+          const T* c3 = q < tr ? z[4 * a + 3] + cur : zero;
+          const T* u0 = q > 0 ? z[4 * a + 8] + cur - tc : zero;
+          const T* u1 = q > 0 ? z[4 * a + 9] + cur - tc : zero;
+          const T* u2 = q > 0 ? z[4 * a + 10] + cur - tc : zero;
+          const T* u3 = q > 0 ? z[4 * a + 11] + cur - tc : zero;
+          T* row = plane + static_cast<std::size_t>(y) * w;
+          row[0] = c1[0] + u1[0];  // block p = 0: only its column 2p = 0 is inside
           #pragma omp simd
-          for (int u = 1; u < tc; ++u) {
-            d[2 * u] = (s1[u - 1] + s2[u - 1] - s0[u - 1]) + s0[u];
-            d[2 * u + 1] = (s1[u] - s2[u] + s3[u]) - s3[u - 1];
+          for (int p = 1; p < tc; ++p) {
+            row[2 * p - 1] = ((c0[p] + c2[p - 1]) + u0[p]) + u2[p - 1];
+            row[2 * p] = ((c1[p] + c3[p - 1]) + u1[p]) + u3[p - 1];
           }
-          // Column 2tc - 1 (inside the map when w is even); the last tile's element 3 falls on
-          // column 2tc, always outside, and is dropped.
-          d[2 * tc] = s1[tc - 1] + s2[tc - 1] - s0[tc - 1];
-        }
-        // B along the column: input rows 2ty-1 .. 2ty+2 get a0, a1 - a2 + a3, a1 + a2 - a0, -a3.
-        const T* a0 = a[0] + 1;
-        const T* a1 = a[1] + 1;
-        const T* a2 = a[2] + 1;
-        const T* a3 = a[3] + 1;
-        T* r0 = 2 * ty - 1 >= 0 ? plane + static_cast<std::size_t>(2 * ty - 1) * w : nullptr;
-        T* r1 = plane + static_cast<std::size_t>(2 * ty) * w;
-        T* r2 = 2 * ty + 1 < h ? r1 + w : nullptr;
-        T* r3 = 2 * ty + 2 < h ? r1 + 2 * w : nullptr;
-        if (r0) {
-          #pragma omp simd
-          for (int j = 0; j < w; ++j) r0[j] += a0[j];
-        }
-        #pragma omp simd
-        for (int j = 0; j < w; ++j) r1[j] += a1[j] - a2[j] + a3[j];
-        if (r2) {
-          #pragma omp simd
-          for (int j = 0; j < w; ++j) r2[j] += a1[j] + a2[j] - a0[j];
-        }
-        if (r3) {
-          #pragma omp simd
-          for (int j = 0; j < w; ++j) r3[j] -= a3[j];
+          if (2 * tc - 1 < w) row[2 * tc - 1] = c2[tc - 1] + u2[tc - 1];  // block p = tc
         }
       }
     }
