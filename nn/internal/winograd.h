@@ -49,12 +49,13 @@ inline std::size_t XiStride(int channels, std::size_t tiles) {
   return static_cast<std::size_t>(channels) * tiles + 16;
 }
 
-// Scratch a transform of a chunk of `tiles` tiles needs: 5 rows of 2 * cols + 2 values (the row
-// transforms), 4 values per tile (the output transform), or 16 per tile and a row of zeros
-// (ScatterInputGradient).
+// Scratch a transform of a chunk of `tiles` tiles needs: 4 column-transformed planes of a map and
+// a row of zeros (TransformInput), 4 values per tile (the output transforms), or 16 per tile and
+// a row of zeros (ScatterInputGradient).
 inline std::size_t ScratchSize(const Grid& g, std::size_t tiles) {
-  return std::max(5 * (2 * static_cast<std::size_t>(g.cols()) + 2),
-                  kElements * tiles + static_cast<std::size_t>(g.cols()));
+  const std::size_t row = 2 * static_cast<std::size_t>(g.cols());
+  return std::max({4 * (static_cast<std::size_t>(g.rows()) * row + 2) + row,
+                   kElements * tiles + static_cast<std::size_t>(g.cols())});
 }
 
 // U[xi][o][i] = (G g G^T)[xi] for every 3x3 kernel g = w[o][i]; G = [1 0 0; .5 .5 .5; .5 -.5 .5;
@@ -106,19 +107,31 @@ void TransformWeightGradient(const T* du, int out, int in, T* dw) {
 // 2tx-1..2tx+2, zero outside the map); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
 // Channel c, image i is the plane x + c * channel_stride + i * h * w; `tiles` is the row length
 // of V (images * g.per_image()).
+// Per plane, B^T along the columns first, row of tiles by row of tiles, into rows of 2 tc values
+// laid end to end, so that tile t = ty tc + tx starts at value 2t - 1 of them: the pass along the
+// rows is then one loop over all the plane's tiles (it vectorises however few tiles a row has,
+// where a loop per row of 4-16 tiles did not). Its reads across a row's ends (column -1 of a
+// tile row, read from the row before, and column 2tc, from the row after) are then corrected:
+// both are padding, zero. Same operations in the same order as a tile-by-tile transform.
 template <typename T>
 void TransformInput(const T* x, int channels, std::size_t channel_stride, int images,
                     const Grid& g, T* v, std::size_t tiles, T* scratch) {
   const int h = g.h, w = g.w, tr = g.rows(), tc = g.cols();
-  const int pw = 2 * tc + 2;  // padded row: columns -1 .. 2tc
-  T* a[4] = {scratch, scratch + pw, scratch + 2 * pw, scratch + 3 * pw};
-  T* zero = scratch + 4 * pw;  // rows outside the map
-  std::fill(zero, zero + pw, T(0));
+  const int row = 2 * tc;  // a row of column-transformed values: columns 0 .. 2tc - 1
+  const std::size_t span = static_cast<std::size_t>(tr) * row + 2;  // + a guard at each end
+  T* a[4];
+  for (int k = 0; k < 4; ++k) a[k] = scratch + k * span + 1;
+  T* zero = scratch + 4 * span;  // rows outside the map
+  std::fill(zero, zero + row, T(0));
   for (int k = 0; k < 4; ++k) {
-    a[k][0] = T(0);
-    std::fill(a[k] + 1 + w, a[k] + pw, T(0));
+    a[k][-1] = T(0);
+    a[k][static_cast<std::size_t>(tr) * row] = T(0);
+    if (w < row) {  // odd width: column 2tc - 1 is outside
+      for (int ty = 0; ty < tr; ++ty) a[k][static_cast<std::size_t>(ty) * row + w] = T(0);
+    }
   }
   const std::size_t xi_stride = XiStride(channels, tiles);
+  const int per_image = g.per_image();
   for (int c = 0; c < channels; ++c) {
     for (int i = 0; i < images; ++i) {
       const T* plane = x + c * channel_stride + static_cast<std::size_t>(i) * h * w;
@@ -130,33 +143,38 @@ void TransformInput(const T* x, int channels, std::size_t channel_stride, int im
           r[k] = y >= 0 && y < h ? plane + static_cast<std::size_t>(y) * w : zero;
         }
         // B^T along the column: a0 = r0 - r2, a1 = r1 + r2, a2 = r2 - r1, a3 = r1 - r3.
-        {
-          const T *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3];
-          T *a0 = a[0] + 1, *a1 = a[1] + 1, *a2 = a[2] + 1, *a3 = a[3] + 1;
-          #pragma omp simd
-          for (int j = 0; j < w; ++j) {
-            a0[j] = r0[j] - r2[j];
-            a1[j] = r1[j] + r2[j];
-            a2[j] = r2[j] - r1[j];
-            a3[j] = r1[j] - r3[j];
-          }
+        const T *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3];
+        const std::size_t o = static_cast<std::size_t>(ty) * row;
+        T *a0 = a[0] + o, *a1 = a[1] + o, *a2 = a[2] + o, *a3 = a[3] + o;
+        #pragma omp simd
+        for (int j = 0; j < w; ++j) {
+          a0[j] = r0[j] - r2[j];
+          a1[j] = r1[j] + r2[j];
+          a2[j] = r2[j] - r1[j];
+          a3[j] = r1[j] - r3[j];
         }
-        // B along the row, per tile.
-        T* dst = v + c * tiles + (static_cast<std::size_t>(i) * tr + ty) * tc;
-        for (int k = 0; k < 4; ++k) {
-          const T* s = a[k];
-          T* d0 = dst + (4 * k + 0) * xi_stride;
-          T* d1 = dst + (4 * k + 1) * xi_stride;
-          T* d2 = dst + (4 * k + 2) * xi_stride;
-          T* d3 = dst + (4 * k + 3) * xi_stride;
-          #pragma omp simd
-          for (int tx = 0; tx < tc; ++tx) {
-            const T s0 = s[2 * tx], s1 = s[2 * tx + 1], s2 = s[2 * tx + 2], s3 = s[2 * tx + 3];
-            d0[tx] = s0 - s2;
-            d1[tx] = s1 + s2;
-            d2[tx] = s2 - s1;
-            d3[tx] = s1 - s3;
-          }
+      }
+      // B along the row, all the plane's tiles at once: tile t reads values 2t - 1 .. 2t + 2.
+      T* dst = v + c * tiles + static_cast<std::size_t>(i) * per_image;
+      for (int k = 0; k < 4; ++k) {
+        const T* s = a[k] - 1;
+        T* d0 = dst + (4 * k + 0) * xi_stride;
+        T* d1 = dst + (4 * k + 1) * xi_stride;
+        T* d2 = dst + (4 * k + 2) * xi_stride;
+        T* d3 = dst + (4 * k + 3) * xi_stride;
+        #pragma omp simd
+        for (int t = 0; t < per_image; ++t) {
+          const T s0 = s[2 * t], s1 = s[2 * t + 1], s2 = s[2 * t + 2], s3 = s[2 * t + 3];
+          d0[t] = s0 - s2;
+          d1[t] = s1 + s2;
+          d2[t] = s2 - s1;
+          d3[t] = s1 - s3;
+        }
+        // Each row's first tile has column -1 (zero) as s0, its last column 2tc (zero) as s3.
+        for (int ty = 0; ty < tr; ++ty) {
+          const int first = ty * tc, last = first + tc - 1;
+          d0[first] = T(0) - s[2 * first + 2];
+          d3[last] = s[2 * last + 1] - T(0);
         }
       }
     }
