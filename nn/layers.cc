@@ -109,7 +109,6 @@ template <typename T>
 T* Workspace<T>::Partials(std::size_t size) {
   const std::size_t total = size * kGroups;
   if (partials_.size() < total) partials_.resize(total);
-  std::fill(partials_.begin(), partials_.begin() + total, T(0));
   return partials_.data();
 }
 
@@ -314,6 +313,7 @@ void Conv2d<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tens
   for (int g = 0; g < groups; ++g) {
     const int gb = GroupBegin(g, groups, n);
     const int ge = GroupBegin(g + 1, groups, n);
+    std::fill(partials + g * slot, partials + (g + 1) * slot, T(0));  // in the group's thread
     MatrixMap<T> dwg(partials + g * slot, out_, kk, OuterStride<>(kk));
     T* dbg = partials + g * slot + weights;
     for (int n0 = gb; n0 < ge; n0 += chunk) {
@@ -384,6 +384,7 @@ void Conv2d<T>::TransformWeights(bool transposed) {
   const std::size_t packed_plane =
       static_cast<std::size_t>(internal::gemm::PackedRows(rows)) * depth;
   packed_.resize(wg::kElements * packed_plane);
+#pragma omp parallel for schedule(static) if (plane >= 4096)
   for (int e = 0; e < wg::kElements; ++e) {
     internal::gemm::Pack(transformed_.data() + e * plane, rows, depth,
                          transposed ? 1 : static_cast<std::size_t>(in_),
@@ -506,6 +507,7 @@ void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_gra
     const int ge = GroupBegin(g + 1, groups, n);
     T* dug = partials + g * slot;
     T* dbg = dug + grads;
+    std::fill(dug, dug + slot, T(0));  // in the group's thread
     for (int n0 = gb; n0 < ge; n0 += chunk) {
       const int m = std::min(chunk, ge - n0);
       const std::size_t tiles = static_cast<std::size_t>(m) * per_image;

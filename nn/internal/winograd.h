@@ -62,8 +62,9 @@ inline std::size_t ScratchSize(const Grid& g, std::size_t tiles) {
 // 0 0 1].
 template <typename T>
 void TransformWeights(const T* w, int out, int in, T* u) {
-  const std::size_t plane = static_cast<std::size_t>(out) * in;
-  for (std::size_t k = 0; k < plane; ++k) {
+  const long long plane = static_cast<long long>(out) * in;
+#pragma omp parallel for schedule(static) if (plane >= 4096)
+  for (long long k = 0; k < plane; ++k) {
     const T* g = w + 9 * k;
     T r[4][3];  // G g
     for (int j = 0; j < 3; ++j) {
@@ -84,8 +85,9 @@ void TransformWeights(const T* w, int out, int in, T* u) {
 // The adjoint of TransformWeights: dw[o][i] = G^T dU[.][o][i] G (3x3 from 4x4).
 template <typename T>
 void TransformWeightGradient(const T* du, int out, int in, T* dw) {
-  const std::size_t plane = static_cast<std::size_t>(out) * in;
-  for (std::size_t k = 0; k < plane; ++k) {
+  const long long plane = static_cast<long long>(out) * in;
+#pragma omp parallel for schedule(static) if (plane >= 4096)
+  for (long long k = 0; k < plane; ++k) {
     T z[4][4];
     for (int e = 0; e < kElements; ++e) z[e / 4][e % 4] = du[e * plane + k];
     T r[3][4];  // G^T z
