@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "nn/internal/direct_conv.h"
 #include "nn/internal/gemm.h"
 #include "nn/internal/max_pool_rule.h"
 #include "nn/internal/partition.h"
@@ -151,7 +152,11 @@ Conv2d<T>::Conv2d(int in_channels, int out_channels, int kernel, int stride, int
       k_(kernel),
       stride_(stride),
       pad_(padding),
-      winograd_(algorithm == ConvAlgorithm::kAuto && kernel == 3 && stride == 1 && padding == 1),
+      direct_(kernel == 3 && stride == 1 && padding == 1 &&
+              in_channels <= internal::direct::kMaxInputs &&
+              (algorithm == ConvAlgorithm::kAuto || algorithm == ConvAlgorithm::kDirect)),
+      winograd_(kernel == 3 && stride == 1 && padding == 1 && !direct_ &&
+                (algorithm == ConvAlgorithm::kAuto || algorithm == ConvAlgorithm::kWinograd)),
       ws_(workspace ? std::move(workspace) : std::make_shared<Workspace<T>>()) {}
 
 // Output columns [lo, hi) read input columns ix = ox*stride - pad + kx inside [0, w).
@@ -250,10 +255,14 @@ void Conv2d<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& 
   const int ow = (w + 2 * pad_ - k_) / stride_ + 1;
   Require<T>(oh > 0 && ow > 0, "Conv2d: kernel larger than the padded input");
   EnsureShape(output, out_, n, oh, ow);
-  if (winograd_) {
+  if (winograd_ || direct_) {
     internal::winograd::OutputEpilogue<T> epilogue;
     epilogue.bias = has_bias_ ? bias_.data() : nullptr;
-    WinogradForward(x, output, epilogue);
+    if (direct_) {
+      DirectForward(x, output, epilogue);
+    } else {
+      WinogradForward(x, output, epilogue);
+    }
     return;
   }
   const int p = oh * ow;
@@ -298,6 +307,10 @@ void Conv2d<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tens
   if (dx) SameShape(x, *dx);
   if (winograd_) {
     WinogradBackward(x, output_grad, dx);
+    return;
+  }
+  if (direct_) {
+    DirectBackward(x, output_grad, dx);
     return;
   }
   const int p = oh * ow;
@@ -428,7 +441,7 @@ void ZeroPadding(T* buffer, int channels, std::size_t tiles, std::size_t padded,
 template <typename T>
 void Conv2d<T>::ForwardInference(const Tensor<T>& x, const BatchNorm<T>& bn, bool pool,
                                  Tensor<T>& output) {
-  Require<T>(winograd_, "Conv2d: ForwardInference needs a Winograd convolution");
+  Require<T>(foldable(), "Conv2d: ForwardInference needs a Winograd or direct convolution");
   Require<T>(static_cast<int>(x.shape(0)) == in_, "Conv2d: input channel count mismatch");
   const std::size_t n = x.shape(1), h = x.shape(2), w = x.shape(3);
   Require<T>(!pool || (h % 2 == 0 && w % 2 == 0), "Conv2d: a folded pool needs an even map");
@@ -442,7 +455,74 @@ void Conv2d<T>::ForwardInference(const Tensor<T>& x, const BatchNorm<T>& bn, boo
   epilogue.shift = shift.data();
   epilogue.relu = bn.fused_relu();
   epilogue.pool = pool;
-  WinogradForward(x, output, epilogue);
+  if (direct_) {
+    DirectForward(x, output, epilogue);
+  } else {
+    WinogradForward(x, output, epilogue);
+  }
+}
+
+// Direct 3x3 convolution (internal/direct_conv.h): one image at a time, images split over the
+// fixed groups (no sum crosses an image in the forward pass and the input gradient).
+template <typename T>
+void Conv2d<T>::DirectForward(const Tensor<T>& x, Tensor<T>& output,
+                              const internal::winograd::OutputEpilogue<T>& epilogue) {
+  namespace dc = internal::direct;
+  const int n = static_cast<int>(x.shape(1)), h = static_cast<int>(x.shape(2));
+  const int w = static_cast<int>(x.shape(3));
+  const int groups = NumGroups(n);
+  const std::size_t x_stride = static_cast<std::size_t>(n) * h * w;
+  const std::size_t y_stride = epilogue.pool ? x_stride / 4 : x_stride;
+  ws_->Reserve(omp_get_max_threads());
+#pragma omp parallel for schedule(static)
+  for (int g = 0; g < groups; ++g) {
+    const int gb = GroupBegin(g, groups, n);
+    const int ge = GroupBegin(g + 1, groups, n);
+    T* scratch = ws_->Thread(omp_get_thread_num(), dc::ScratchSize<T>(in_, out_, h, w));
+    dc::Forward(x.data(), x_stride, gb, ge - gb, in_, out_, h, w, weight_.data(), epilogue,
+                output.data(), y_stride, scratch);
+  }
+}
+
+// The weight gradient per group as one partial sum per vector lane (reduced once per group),
+// groups added in index order; the input gradient per image.
+template <typename T>
+void Conv2d<T>::DirectBackward(const Tensor<T>& x, const Tensor<T>& output_grad, Tensor<T>* dx) {
+  namespace dc = internal::direct;
+  const int n = static_cast<int>(x.shape(1)), h = static_cast<int>(x.shape(2));
+  const int w = static_cast<int>(x.shape(3));
+  const int groups = NumGroups(n);
+  const std::size_t x_stride = static_cast<std::size_t>(n) * h * w;
+  const std::size_t weights = weight_.size();
+  const std::size_t lanes = weights * dc::Lanes<T>();
+  const std::size_t slot = lanes + weights + out_;  // lanes, their sums, bias gradients
+  ws_->Reserve(omp_get_max_threads());
+  T* partials = ws_->Partials(slot);
+  const std::size_t plane = static_cast<std::size_t>(h + 2) * dc::PaddedWidth<T>(w);
+#pragma omp parallel for schedule(static)
+  for (int g = 0; g < groups; ++g) {
+    const int gb = GroupBegin(g, groups, n);
+    const int ge = GroupBegin(g + 1, groups, n);
+    T* lane_sums = partials + g * slot;
+    std::fill(lane_sums, lane_sums + slot, T(0));  // in the group's thread
+    T* scratch = ws_->Thread(omp_get_thread_num(), dc::ScratchSize<T>(in_, out_, h, w));
+    T* p = scratch;
+    T* dyp = p + in_ * plane;
+    for (int i = gb; i < ge; ++i) {
+      const std::size_t offset = static_cast<std::size_t>(i) * h * w;
+      dc::PadImage(x.data() + offset, in_, x_stride, h, w, p);
+      dc::PadImage(output_grad.data() + offset, out_, x_stride, h, w, dyp);
+      dc::AccumulateWeightGradient(p, dyp, in_, out_, h, w, lane_sums);
+      if (has_bias_) {
+        AddRowSums(output_grad.data() + offset, out_, x_stride, static_cast<std::size_t>(h) * w,
+                   lane_sums + lanes + weights);
+      }
+      if (dx) dc::InputGradient(dyp, in_, out_, h, w, weight_.data(), dx->data() + offset, x_stride);
+    }
+    dc::ReduceLanes(lane_sums, weights, lane_sums + lanes);
+  }
+  AddGroupsInOrder(partials, groups, slot, lanes, weights, weight_grad_.data());
+  if (has_bias_) AddGroupsInOrder(partials, groups, slot, lanes + weights, out_, bias_grad_.data());
 }
 
 template <typename T>

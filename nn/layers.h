@@ -76,10 +76,12 @@ class WeightedLayer : public Layer<T> {
   Vector<T> weight_, bias_, weight_grad_, bias_grad_;
 };
 
-// How a convolution is lowered to matrix products. kAuto: Winograd F(2x2, 3x3)
-// (internal/winograd.h) for 3x3 kernels with stride 1 and padding 1, im2col for every other
-// shape. kIm2col forces im2col (tests compare the two).
-enum class ConvAlgorithm { kAuto, kIm2col };
+// How a convolution is computed. kAuto: for 3x3 kernels with stride 1 and padding 1, directly
+// (internal/direct_conv.h) with at most internal::direct::kMaxInputs input channels, else by
+// Winograd F(2x2, 3x3) (internal/winograd.h); im2col and matrix products for every other shape.
+// kIm2col, kWinograd and kDirect force one (tests compare them); a shape the forced one cannot
+// take falls back to im2col.
+enum class ConvAlgorithm { kAuto, kIm2col, kWinograd, kDirect };
 
 // k x k convolution, stride s, zero padding p, optional bias. Weight element order is PyTorch's
 // [out][in][ky][kx]; bias [out]. Lowered to matrix products per chunk of images: Winograd
@@ -98,7 +100,7 @@ class Conv2d : public WeightedLayer<T> {
 
   // Inference of this convolution followed by `bn` (and its fused ReLU, if set) and, if `pool`,
   // a 2x2 max-pool, in one pass over the output: the same values as running the layers one by
-  // one in inference mode. Only for winograd() convolutions; `pool` needs an even map. Nothing
+  // one in inference mode. Only for foldable() convolutions; `pool` needs an even map. Nothing
   // is kept for Backward().
   void ForwardInference(const Tensor<T>& x, const BatchNorm<T>& bn, bool pool, Tensor<T>& output);
 
@@ -106,6 +108,8 @@ class Conv2d : public WeightedLayer<T> {
   int out_channels() const { return out_; }
   int kernel() const { return k_; }
   bool winograd() const { return winograd_; }
+  bool direct() const { return direct_; }
+  bool foldable() const { return winograd_ || direct_; }
 
  private:
   using WeightedLayer<T>::has_bias_;
@@ -124,8 +128,12 @@ class Conv2d : public WeightedLayer<T> {
   void WinogradForward(const Tensor<T>& x, Tensor<T>& output,
                        const internal::winograd::OutputEpilogue<T>& epilogue);
   void WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_grad, Tensor<T>* dx);
+  void DirectForward(const Tensor<T>& x, Tensor<T>& output,
+                     const internal::winograd::OutputEpilogue<T>& epilogue);
+  void DirectBackward(const Tensor<T>& x, const Tensor<T>& output_grad, Tensor<T>* dx);
 
   int in_, out_, k_, stride_, pad_;
+  bool direct_;
   bool winograd_;
   std::shared_ptr<Workspace<T>> ws_;
   std::vector<T> transformed_;  // Winograd: the weights as 16 x out x in matrices

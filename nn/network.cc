@@ -97,7 +97,7 @@ Network<T>::Network(const arch::Graph& graph, std::uint64_t seed)
     static_cast<BatchNorm<T>*>(layers_[from].get())->set_fused_relu(true);
     alias_[i] = from;
   }
-  // Inference folds: a Winograd convolution read only by a BN, and that BN's (or its fused
+  // Inference folds: a Winograd or direct convolution read only by a BN, and that BN's (or its fused
   // ReLU's) output read only by a 2x2 max-pool.
   std::vector<int> only_reader(graph_.ops.size(), -1);
   for (std::size_t i = 0; i < graph_.ops.size(); ++i) {
@@ -109,7 +109,7 @@ Network<T>::Network(const arch::Graph& graph, std::uint64_t seed)
   for (std::size_t i = 0; i < graph_.ops.size(); ++i) {
     auto* conv = dynamic_cast<Conv2d<T>*>(layers_[i].get());
     const int bn = only_reader[i];
-    if (!conv || !conv->winograd() || bn < 0 ||
+    if (!conv || !conv->foldable() || bn < 0 ||
         graph_.ops[bn].kind != arch::OpKind::kBatchNorm) {
       continue;
     }

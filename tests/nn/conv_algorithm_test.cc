@@ -1,8 +1,9 @@
-// Winograd F(2x2, 3x3) against the im2col lowering of the same 3x3 / stride 1 / padding 1
-// convolution: forward output, input gradient, weight and bias gradients, on maps with odd and
-// even sides (tiles half outside), single rows and columns, maps larger than one chunk, groups
-// of several chunks, and batches spanning several groups. Double agrees to rounding; float to 1e-5 relative, the
-// tolerance of the PyTorch fixtures.
+// Winograd F(2x2, 3x3) and the direct convolution (few input channels) against the im2col
+// lowering of the same 3x3 / stride 1 / padding 1 convolution: forward output, input gradient,
+// weight and bias gradients, on maps with odd and even sides (tiles half outside), single rows
+// and columns, maps wider than two vectors, maps larger than one chunk, groups of several
+// chunks, and batches spanning several groups. Double agrees to rounding; float to 1e-5
+// relative, the tolerance of the PyTorch fixtures.
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -33,15 +34,20 @@ double RelativeError(const T* a, const T* b, std::size_t size) {
   return norm == 0 ? diff : diff / norm;
 }
 
+// `algorithm` (Winograd or direct) against im2col.
 template <typename T>
-void Compare(const Shape& s, double tolerance) {
-  const std::string what = "in " + std::to_string(s.in) + " out " + std::to_string(s.out) +
-                           " n " + std::to_string(s.n) + " " + std::to_string(s.h) + "x" +
+void Compare(const Shape& s, double tolerance, ConvAlgorithm algorithm = ConvAlgorithm::kWinograd) {
+  const std::string what = "in " + std::to_string(s.in) + " out " + std::to_string(s.out) + " n " +
+                           std::to_string(s.n) + " " + std::to_string(s.h) + "x" +
                            std::to_string(s.w);
-  Conv2d<T> wino(s.in, s.out, 3, 1, 1, s.bias);
+  Conv2d<T> wino(s.in, s.out, 3, 1, 1, s.bias, nullptr, algorithm);
   Conv2d<T> direct(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kIm2col);
-  ASSERT_TRUE(wino.winograd());
-  ASSERT_FALSE(direct.winograd());
+  if (algorithm == ConvAlgorithm::kWinograd) {
+    ASSERT_TRUE(wino.winograd());
+  } else {
+    ASSERT_TRUE(wino.direct());
+  }
+  ASSERT_FALSE(direct.winograd() || direct.direct());
   std::mt19937_64 gen(static_cast<std::uint64_t>(s.in * 1000 + s.h * 10 + s.w));
   std::normal_distribution<double> normal;
   for (std::size_t i = 0; i < wino.weight().size(); ++i) {
@@ -91,13 +97,29 @@ const std::vector<Shape> kShapes = {
     {4, 5, 24, 12, 12, true},  // 7 images per chunk, 3 per group
 };
 
-TEST(ConvAlgorithm, WinogradOnlyFor3x3Stride1Padding1) {
-  EXPECT_TRUE(Conv2d<float>(4, 4, 3, 1, 1, false).winograd());
-  EXPECT_FALSE(Conv2d<float>(4, 4, 3, 2, 1, false).winograd());
-  EXPECT_FALSE(Conv2d<float>(4, 4, 3, 1, 0, false).winograd());
-  EXPECT_FALSE(Conv2d<float>(4, 4, 5, 1, 1, false).winograd());
-  EXPECT_FALSE(Conv2d<float>(4, 4, 1, 1, 0, false).winograd());
-  EXPECT_FALSE(Conv2d<float>(4, 4, 3, 1, 1, false, nullptr, ConvAlgorithm::kIm2col).winograd());
+// Shapes for the direct convolution: 1-4 input channels; widths below one vector, between one
+// and two, above two (several column pairs) and odd.
+const std::vector<Shape> kDirectShapes = {
+    {3, 4, 2, 6, 5, true},    {1, 9, 3, 7, 7, false},   {2, 16, 2, 8, 8, true},
+    {3, 3, 4, 1, 1, true},    {4, 6, 2, 1, 9, false},   {4, 6, 2, 10, 1, true},
+    {3, 5, 2, 33, 34, true},  {1, 8, 19, 4, 6, false},  {3, 17, 16, 23, 23, true},
+    {1, 32, 9, 28, 28, true}, {3, 8, 3, 20, 40, false},
+};
+
+TEST(ConvAlgorithm, WinogradAndDirectOnlyFor3x3Stride1Padding1) {
+  EXPECT_TRUE(Conv2d<float>(5, 4, 3, 1, 1, false).winograd());
+  EXPECT_TRUE(Conv2d<float>(4, 4, 3, 1, 1, false).direct());  // few inputs: direct
+  EXPECT_TRUE(Conv2d<float>(1, 4, 3, 1, 1, false).direct());
+  EXPECT_FALSE(Conv2d<float>(4, 4, 3, 1, 1, false).winograd());
+  EXPECT_TRUE(Conv2d<float>(4, 4, 3, 1, 1, false, nullptr, ConvAlgorithm::kWinograd).winograd());
+  EXPECT_FALSE(Conv2d<float>(5, 4, 3, 1, 1, false, nullptr, ConvAlgorithm::kDirect).direct());
+  for (int in : {1, 4, 5}) {
+    EXPECT_FALSE(Conv2d<float>(in, 4, 3, 2, 1, false).foldable());
+    EXPECT_FALSE(Conv2d<float>(in, 4, 3, 1, 0, false).foldable());
+    EXPECT_FALSE(Conv2d<float>(in, 4, 5, 1, 1, false).foldable());
+    EXPECT_FALSE(Conv2d<float>(in, 4, 1, 1, 0, false).foldable());
+    EXPECT_FALSE(Conv2d<float>(in, 4, 3, 1, 1, false, nullptr, ConvAlgorithm::kIm2col).foldable());
+  }
 }
 
 TEST(ConvAlgorithm, WinogradEqualsIm2colInDouble) {
@@ -108,24 +130,34 @@ TEST(ConvAlgorithm, WinogradEqualsIm2colInFloat) {
   for (const Shape& s : kShapes) Compare<float>(s, 1e-5);
 }
 
-TEST(ConvAlgorithm, WinogradIsExactForAnIdentityKernel) {
-  // A kernel with a single 1 at (ky, kx) shifts the map; Winograd must reproduce the shift
-  // exactly (every value passes through one multiplication by 1 plus exact zeros), padding zeros
+TEST(ConvAlgorithm, DirectEqualsIm2colInDouble) {
+  for (const Shape& s : kDirectShapes) Compare<double>(s, 1e-12, ConvAlgorithm::kDirect);
+}
+
+TEST(ConvAlgorithm, DirectEqualsIm2colInFloat) {
+  for (const Shape& s : kDirectShapes) Compare<float>(s, 1e-5, ConvAlgorithm::kDirect);
+}
+
+TEST(ConvAlgorithm, WinogradAndDirectAreExactForAnIdentityKernel) {
+  // A kernel with a single 1 at (ky, kx) shifts the map; both must reproduce the shift exactly
+  // (every value passes through one multiplication by 1 plus exact zeros), padding zeros
   // included.
-  for (int ky = 0; ky < 3; ++ky) {
-    for (int kx = 0; kx < 3; ++kx) {
-      Conv2d<float> conv(1, 1, 3, 1, 1, false);
-      conv.weight().fill(0.0f);
-      conv.weight()(ky * 3 + kx) = 1.0f;
-      Tensor<float> x, y;
-      EnsureShape(x, 1, 1, 5, 7);
-      for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(i + 1);
-      conv.Forward({&x}, y, false);
-      for (int oy = 0; oy < 5; ++oy) {
-        for (int ox = 0; ox < 7; ++ox) {
-          const int iy = oy + ky - 1, ix = ox + kx - 1;
-          const float want = iy < 0 || iy >= 5 || ix < 0 || ix >= 7 ? 0.0f : x(0, 0, iy, ix);
-          EXPECT_EQ(y(0, 0, oy, ox), want) << ky << kx << " at " << oy << "," << ox;
+  for (ConvAlgorithm algorithm : {ConvAlgorithm::kWinograd, ConvAlgorithm::kDirect}) {
+    for (int ky = 0; ky < 3; ++ky) {
+      for (int kx = 0; kx < 3; ++kx) {
+        Conv2d<float> conv(1, 1, 3, 1, 1, false, nullptr, algorithm);
+        conv.weight().fill(0.0f);
+        conv.weight()(ky * 3 + kx) = 1.0f;
+        Tensor<float> x, y;
+        EnsureShape(x, 1, 1, 5, 7);
+        for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(i + 1);
+        conv.Forward({&x}, y, false);
+        for (int oy = 0; oy < 5; ++oy) {
+          for (int ox = 0; ox < 7; ++ox) {
+            const int iy = oy + ky - 1, ix = ox + kx - 1;
+            const float want = iy < 0 || iy >= 5 || ix < 0 || ix >= 7 ? 0.0f : x(0, 0, iy, ix);
+            EXPECT_EQ(y(0, 0, oy, ox), want) << ky << kx << " at " << oy << "," << ox;
+          }
         }
       }
     }

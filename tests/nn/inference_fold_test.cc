@@ -1,4 +1,4 @@
-// Inference folds each Winograd convolution with its BN, ReLU and 2x2 pool (Network::Forward,
+// Inference folds each Winograd or direct convolution with its BN, ReLU and 2x2 pool (Network::Forward,
 // Conv2d::ForwardInference): the logits must be bit-identical to running the layers one by one,
 // on VGG, MVGG and RES blocks, even and odd maps, with non-trivial BN statistics; and Backward()
 // must refuse to follow a folded pass.
@@ -89,11 +89,14 @@ TEST(InferenceFold, BitIdenticalToLayerByLayer) {
       R"({"input": [20, 20, 3], "classes": 7,
           "blocks": [["VGG", 8], ["RES", 16], ["VGG", 8], ["MVGG", 12], ["VGG", 8]]})",
       R"({"input": [16, 16, 1], "classes": 4, "blocks": [["MVGG", 5], ["VGG", 9], ["RES", 6]]})",
+      // Direct convolutions (<= 4 input channels) folding BN, ReLU and the pool.
+      R"({"input": [12, 12, 4], "classes": 5,
+          "layers": [["conv", 3, 4, 1], ["pool", 2], ["conv", 3, 6, 1], ["pool", 2], ["fc", 5]]})",
   };
   // Folds: every 3x3 conv's BN; the pools of VGG blocks on even maps (20x20 and 10x10 in the
   // first, 16x16 in the second; the first's last VGG sits on a 5x5 map).
-  const int bns[] = {10, 6}, pools[] = {2, 1};
-  for (int k = 0; k < 2; ++k) {
+  const int bns[] = {10, 6, 2}, pools[] = {2, 1, 2};
+  for (int k = 0; k < 3; ++k) {
     const arch::Graph graph = arch::Lower(arch::ParseArchitecture(nets[k]));
     ExpectFoldedEqualsLayerByLayer<float>(graph, nets[k], 9, bns[k], pools[k]);
     ExpectFoldedEqualsLayerByLayer<double>(graph, nets[k], 5, bns[k], pools[k]);
