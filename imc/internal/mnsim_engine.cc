@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "imc/presets.h"
 
@@ -147,8 +148,6 @@ struct Scratch {
   std::vector<Piece> in_pieces[kMaxInputs], merged;
   std::vector<Segment> segs;
   std::vector<int> seg_of_row;  // per layer row (row_start[layer] + y): index into segs
-  std::vector<RowRef> row_refs;  // per layer row: the row itself (what its segment gives)
-  std::vector<LayerCost> records;  // the layer records when only the totals are returned
   std::vector<double> finish;
 };
 
@@ -163,23 +162,22 @@ Scratch& GetScratch() {
 struct ScheduleInput {
   const Segment* segs = nullptr;    // all segments
   const int* seg_of_row = nullptr;  // the producer's rows
-  const RowRef* rows = nullptr;     // the same, each row resolved (one load, not two)
   int first = 0, stride = 1, in_h = 1, in_w = 1;
   int Row(int y) const { return std::min(first + stride * y, in_h - 1); }
   const Segment& SegmentOf(int row) const { return segs[seg_of_row[row]]; }
-  RowRef At(int row) const { return rows[row]; }
+  // Resolved from the row's segment when read (most rows of a run are never read one by one:
+  // a consumer's run of shifted rows tests only the run's bounds).
+  RowRef At(int row) const { return SegmentOf(row).Row(row); }
 };
 
 // The rows of the layer being scheduled: appends segments and maps each row to its segment.
 struct RowWriter {
   SegmentList* segs;
   int* seg_of_row;
-  RowRef* rows;
   // Row y is explicit: `n` pieces from `base`.
   void Explicit(int y, int base, int n) const {
     segs->push_back({y, y + 1, base, n, 0.0, 0.0, false});
     seg_of_row[y] = segs->size - 1;
-    rows[y] = {base, n, 0.0};
   }
   // Whether the row of `n` pieces from `base` is the last row written shifted by some D
   // (same breaks and slopes, values all D apart, to 1e-12 relative); sets *shift = D.
@@ -213,8 +211,6 @@ struct RowWriter {
       segs->push_back({y, last + 1, prev.base, prev.n, prev.off + shift, shift, true});
     }
     std::fill(seg_of_row + y, seg_of_row + last + 1, segs->size - 1);
-    const Segment& run = segs->back();
-    for (int k = y; k <= last; ++k) rows[k] = run.Row(k);
   }
 };
 
@@ -598,11 +594,11 @@ void MapMnsimImpl(const MnsimConstants& given, const std::vector<HwLayer>& layer
   }
 }
 
-// With kRecords, the result has the layer records; else only the totals (the records are built
-// in scratch memory without their names, and the totals summed from them in the same order).
+// With kRecords, the result has the layer records; else only the totals (each layer's figures
+// are built on the stack without names and added to the totals in the same order: same bits).
 template <const MnsimConstants* kFixed, bool kRecords>
-NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& graph,
-                              bool compress) {
+std::conditional_t<kRecords, NetworkCost, NetworkTotals> EstimateMnsimImpl(
+    const MnsimConstants& given, const arch::Graph& graph, bool compress) {
   const MnsimConstants& c = kFixed != nullptr ? *kFixed : given;
   Scratch& scratch = GetScratch();
   std::vector<HwLayer>& layers = scratch.layers;
@@ -720,15 +716,12 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
   SegmentList segs{scratch.segs.data(), 0};
   std::vector<int>& seg_of_row = scratch.seg_of_row;
   if (static_cast<int>(seg_of_row.size()) < row_start[n]) seg_of_row.resize(row_start[n]);
-  std::vector<RowRef>& row_refs = scratch.row_refs;
-  if (static_cast<int>(row_refs.size()) < row_start[n]) row_refs.resize(row_start[n]);
   PiecePool& pool = scratch.pool;
   pool.size = 0;
   auto input_of = [&](int layer_in, int anchor, int stride) {
     ScheduleInput in;
     in.segs = segs.data;
     in.seg_of_row = seg_of_row.data() + row_start[layer_in];
-    in.rows = row_refs.data() + row_start[layer_in];
     in.first = anchor > 0 ? anchor - 1 : 0;
     in.stride = stride;
     in.in_h = layers[layer_in].hout;
@@ -745,17 +738,24 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     return pool[r.base + r.n - 1].At(w - 1) + r.off;
   };
 
-  NetworkCost net;
-  std::vector<LayerCost>& records = kRecords ? net.layers : scratch.records;
-  records.clear();
-  records.resize(n);
+  std::conditional_t<kRecords, NetworkCost, NetworkTotals> net;
+  if constexpr (kRecords) net.layers.resize(n);
   double global_adders = 0;
   bool any_sum = false;
 
   for (int i = 0; i < n; ++i) {
     const HwLayer& l = layers[i];
     const MnsimMapping& m = map[i];
-    LayerCost& lc = records[i];
+    // Without records, the layer's figures live on the stack only until they are added to the
+    // totals (in layer order, as from the records: the same bits either way).
+    LayerCost one;
+    LayerCost& lc = [&]() -> LayerCost& {
+      if constexpr (kRecords) {
+        return net.layers[i];
+      } else {
+        return one;
+      }
+    }();
     if constexpr (kRecords) {
       lc.name = l.op >= 0 ? graph.ops[l.op].name : "input.dummy_pool";
       lc.kind = KindName(l.kind);
@@ -766,7 +766,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     lc.stride = l.stride;
     lc.pes = m.pes;
     lc.tiles = m.tiles;
-    const RowWriter rout{&segs, seg_of_row.data() + row_start[i], row_refs.data() + row_start[i]};
+    const RowWriter rout{&segs, seg_of_row.data() + row_start[i]};
     const int pixels = l.kind == HwKind::kFc ? 1 : l.hout * l.wout;
     const bool from_input = l.n_inputs == 1 && l.inputs[0] < 0;
     auto& lat = lc.latency_breakdown_ns;
@@ -942,11 +942,8 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     double a = 0;
     for (double part : ar) a += part;
     lc.area_um2 = a;
-  }
 
-  // --- Totals. ---
-  for (int i = 0; i < n; ++i) {
-    const LayerCost& lc = records[i];
+    // --- Totals, layer by layer. ---
     net.latency_ns = std::max(net.latency_ns, lc.finish_ns);
     net.sequential_latency_ns += lc.busy_ns;
     net.energy_pj += lc.energy_pj;
