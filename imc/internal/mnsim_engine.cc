@@ -232,7 +232,7 @@ double RowAt(const Piece* p, const RowRef& r, int c) {
 
 // ComposeInput for a stride known at compile time (1 or 2: no divisions) or any (kStride = 0).
 template <int kStride>
-int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w,
+[[gnu::always_inline]] inline int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w,
                            int src, Piece* out) {
   const Piece* g = pool + r.base;
   const int s = kStride > 0 ? kStride : in.stride, c0 = in.first, last_col = in.in_w - 1;
@@ -255,13 +255,6 @@ int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r, const Piece
   return m;
 }
 
-// The input row as seen by the w outputs of one row: pieces over x in [0, w), tagged `src`.
-int ComposeInput(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w, int src,
-                 Piece* out) {
-  return in.stride == 1   ? ComposeInputWithStride<1>(in, r, pool, w, src, out)
-         : in.stride == 2 ? ComposeInputWithStride<2>(in, r, pool, w, src, out)
-                          : ComposeInputWithStride<0>(in, r, pool, w, src, out);
-}
 
 // Pointwise maximum of two piecewise-linear rows over [0, w).
 int MaxOf(const Piece* a, int na, const Piece* b, int nb, int w, double tol, Piece* out) {
@@ -344,8 +337,10 @@ void ScheduleRowsPlain(int h, int w, const ScheduleInput* in, int n_in, double t
 //   row y is row y-1 shifted by D and is recorded as such. (D is the end of the row before's
 //   move if that bound, else a binding input's.)
 // The result is the same as the plain recurrence (ScheduleRowsPlain) up to rounding.
-// For `kIn` inputs: the loops over inputs unrolled and each input row looked up once per row.
-template <int kIn>
+// For `kIn` inputs: the loops over inputs unrolled and each input row looked up once per row;
+// kStride: the inputs' stride when it is 1 or 2 (composing the input rows inline, without
+// divisions), else 0 (any).
+template <int kIn, int kStride>
 void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double t0, double tx0,
                       double tx, Scratch* scratch, RowWriter out) {
   PiecePool& pool = scratch->pool;
@@ -409,7 +404,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
           const int run_last = std::min(inj.SegmentOf(inj.Row(y - 1)).y_end, inj.in_h) - 1;
           // (No division for the usual strides: it showed in the profile.)
           const int span = run_last - inj.first;
-          const int reach = inj.stride == 1 ? span : inj.stride == 2 ? span >> 1 : span / inj.stride;
+          const int reach = kStride == 1 ? span : kStride == 2 ? span >> 1 : span / inj.stride;
           last = std::min(last, run_last < inj.first ? y : reach);
         }
         last = std::max(last, y);
@@ -456,7 +451,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       // The input row: the maximum of the inputs, as pieces.
       int counts[kMaxInputs] = {0, 0};
       for (int j = 0; j < kIn; ++j) {
-        counts[j] = ComposeInput(in[j], now[j], pool.data(), w, 1 << j,
+        counts[j] = ComposeInputWithStride<kStride>(in[j], now[j], pool.data(), w, 1 << j,
                                  scratch->in_pieces[j].data());
       }
       const Piece* inp = scratch->in_pieces[0].data();
@@ -536,11 +531,21 @@ void Schedule(int h, int w, const ScheduleInput* in, int n_in, double t00, doubl
   if (!compress) {
     ScheduleRowsPlain(h, w, in, n_in, t00, t0, tx0, tx, scratch, out);
   } else if (n_in == 0) {
-    ScheduleRowsFast<0>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    ScheduleRowsFast<0, 1>(h, w, in, t00, t0, tx0, tx, scratch, out);
   } else if (n_in == 1) {
-    ScheduleRowsFast<1>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    if (in[0].stride == 1) {
+      ScheduleRowsFast<1, 1>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    } else if (in[0].stride == 2) {
+      ScheduleRowsFast<1, 2>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    } else {
+      ScheduleRowsFast<1, 0>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    }
   } else {
-    ScheduleRowsFast<2>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    if (in[0].stride == 1 && in[1].stride == 1) {
+      ScheduleRowsFast<2, 1>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    } else {
+      ScheduleRowsFast<2, 0>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    }
   }
 }
 
