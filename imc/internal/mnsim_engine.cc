@@ -358,10 +358,13 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
   double start0 = 0;                          // start of output 0 of row y-1
   const bool uniform_times = t00 == t0 && tx0 == tx;
   RowRef read[kIn > 0 ? kIn : 1];  // the input rows row y-1 read, if it was computed
+  auto input_row = [&](int j, int y) {  // ScheduleInput::Row with the stride folded in
+    return std::min(in[j].first + (kStride > 0 ? kStride : in[j].stride) * y, in[j].in_h - 1);
+  };
   bool read_known = false;
   for (int y = 0; y < h; ++y) {
     RowRef now[kIn > 0 ? kIn : 1];  // the input rows row y reads
-    for (int j = 0; j < kIn; ++j) now[j] = in[j].At(in[j].Row(y));
+    for (int j = 0; j < kIn; ++j) now[j] = in[j].At(input_row(j, y));
     // Row 0 has its own per-output times except where they equal the later rows' (pools, sums,
     // the dummy pool): there row 1 may already repeat row 0, which started from time 0.
     if (y >= 2 || (y == 1 && uniform_times)) {
@@ -372,7 +375,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       double moved[kIn > 0 ? kIn : 1];
       bool periodic = true;
       for (int j = 0; j < kIn; ++j) {
-        before[j] = read_known ? read[j] : in[j].At(in[j].Row(y - 1));
+        before[j] = read_known ? read[j] : in[j].At(input_row(j, y - 1));
         moved[j] = now[j].off - before[j].off;
         periodic = periodic && now[j].base == before[j].base;
       }
@@ -401,7 +404,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
         int last = h - 1;
         for (int j = 0; j < kIn; ++j) {
           const ScheduleInput& inj = in[j];
-          const int run_last = std::min(inj.SegmentOf(inj.Row(y - 1)).y_end, inj.in_h) - 1;
+          const int run_last = std::min(inj.SegmentOf(input_row(j, y - 1)).y_end, inj.in_h) - 1;
           // (No division for the usual strides: it showed in the profile.)
           const int span = run_last - inj.first;
           const int reach = kStride == 1 ? span : kStride == 2 ? span >> 1 : span / inj.stride;
@@ -425,7 +428,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     // could alias the pieces' ints).
     Piece* const row = pool.buf.data() + base;
     int m = 0;
-    bool bind[kMaxInputs] = {false, false};
+    int bind = 0;  // bit j: input j set the start of some output of row y
     // Inputs that all exist (with a margin) before the previous row ends never bind: the row is
     // the own chain. (Rows are increasing, so an input row's last value bounds what is read of
     // it.) This is what the general case below computes then, piece for piece: the clamped
@@ -462,7 +465,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
         inp = scratch->merged.data();
       }
       auto mark = [&](int src) {
-        for (int j = 0; j < kIn; ++j) bind[j] |= (src >> j) & 1;
+        bind |= src;
       };
       // Appends piece {x0, v, a}, extending the last one when it continues it.
       // (Output 0 is always written first, so there is a last piece.)
@@ -517,7 +520,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       pool.size = base + m;
       out.Explicit(y, base, m);
     }
-    for (int j = 0; j < kIn; ++j) binding[j] = bind[j];
+    for (int j = 0; j < kIn; ++j) binding[j] = (bind >> j) & 1;
     prev_binding = row_prev_binding;
     start0 = row_start0;
     for (int j = 0; j < kIn; ++j) read[j] = now[j];
@@ -541,11 +544,8 @@ void Schedule(int h, int w, const ScheduleInput* in, int n_in, double t00, doubl
       ScheduleRowsFast<1, 0>(h, w, in, t00, t0, tx0, tx, scratch, out);
     }
   } else {
-    if (in[0].stride == 1 && in[1].stride == 1) {
-      ScheduleRowsFast<2, 1>(h, w, in, t00, t0, tx0, tx, scratch, out);
-    } else {
-      ScheduleRowsFast<2, 0>(h, w, in, t00, t0, tx0, tx, scratch, out);
-    }
+    // Element sums read their inputs output for output (stride 1, 1x1 window).
+    ScheduleRowsFast<2, 1>(h, w, in, t00, t0, tx0, tx, scratch, out);
   }
 }
 
