@@ -753,7 +753,8 @@ std::conditional_t<kRecords, NetworkCost, NetworkTotals> EstimateMnsimImpl(
     const MnsimMapping& m = map[i];
     // Without records, the layer's figures live on the stack only until they are added to the
     // totals (in layer order, as from the records: the same bits either way).
-    LayerCost one;
+    struct NoRecord {};
+    std::conditional_t<kRecords, NoRecord, LayerCost> one;
     LayerCost& lc = [&]() -> LayerCost& {
       if constexpr (kRecords) {
         return net.layers[i];
