@@ -232,8 +232,9 @@ double RowAt(const Piece* p, const RowRef& r, int c) {
 
 // ComposeInput for a stride known at compile time (1 or 2: no divisions) or any (kStride = 0).
 template <int kStride>
-[[gnu::always_inline]] inline int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w,
-                           int src, Piece* out) {
+[[gnu::always_inline]] inline int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r,
+                                                         const Piece* pool, int w, int src,
+                                                         Piece* out) {
   const Piece* g = pool + r.base;
   const int s = kStride > 0 ? kStride : in.stride, c0 = in.first, last_col = in.in_w - 1;
   auto ceil_div = [&](int a) {
@@ -254,7 +255,6 @@ template <int kStride>
   if (clamp < w) out[m++] = {clamp, src, g[r.n - 1].At(last_col) + r.off, 0.0};
   return m;
 }
-
 
 // Pointwise maximum of two piecewise-linear rows over [0, w).
 int MaxOf(const Piece* a, int na, const Piece* b, int nb, int w, double tol, Piece* out) {
@@ -455,7 +455,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       int counts[kMaxInputs] = {0, 0};
       for (int j = 0; j < kIn; ++j) {
         counts[j] = ComposeInputWithStride<kStride>(in[j], now[j], pool.data(), w, 1 << j,
-                                 scratch->in_pieces[j].data());
+                                                    scratch->in_pieces[j].data());
       }
       const Piece* inp = scratch->in_pieces[0].data();
       int np = counts[0];
@@ -464,9 +464,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
                    1e-9 * (std::abs(inp[0].v) + 1.0), scratch->merged.data());
         inp = scratch->merged.data();
       }
-      auto mark = [&](int src) {
-        bind |= src;
-      };
+      auto mark = [&](int src) { bind |= src; };
       // Appends piece {x0, v, a}, extending the last one when it continues it.
       // (Output 0 is always written first, so there is a last piece.)
       auto emit = [&](int x0, double v, double a) {
