@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "imc/presets.h"
 
@@ -147,8 +148,6 @@ struct Scratch {
   std::vector<Piece> in_pieces[kMaxInputs], merged;
   std::vector<Segment> segs;
   std::vector<int> seg_of_row;  // per layer row (row_start[layer] + y): index into segs
-  std::vector<RowRef> row_refs;  // per layer row: the row itself (what its segment gives)
-  std::vector<LayerCost> records;  // the layer records when only the totals are returned
   std::vector<double> finish;
 };
 
@@ -163,23 +162,22 @@ Scratch& GetScratch() {
 struct ScheduleInput {
   const Segment* segs = nullptr;    // all segments
   const int* seg_of_row = nullptr;  // the producer's rows
-  const RowRef* rows = nullptr;     // the same, each row resolved (one load, not two)
   int first = 0, stride = 1, in_h = 1, in_w = 1;
   int Row(int y) const { return std::min(first + stride * y, in_h - 1); }
   const Segment& SegmentOf(int row) const { return segs[seg_of_row[row]]; }
-  RowRef At(int row) const { return rows[row]; }
+  // Resolved from the row's segment when read (most rows of a run are never read one by one:
+  // a consumer's run of shifted rows tests only the run's bounds).
+  RowRef At(int row) const { return SegmentOf(row).Row(row); }
 };
 
 // The rows of the layer being scheduled: appends segments and maps each row to its segment.
 struct RowWriter {
   SegmentList* segs;
   int* seg_of_row;
-  RowRef* rows;
   // Row y is explicit: `n` pieces from `base`.
   void Explicit(int y, int base, int n) const {
     segs->push_back({y, y + 1, base, n, 0.0, 0.0, false});
     seg_of_row[y] = segs->size - 1;
-    rows[y] = {base, n, 0.0};
   }
   // Whether the row of `n` pieces from `base` is the last row written shifted by some D
   // (same breaks and slopes, values all D apart, to 1e-12 relative); sets *shift = D.
@@ -213,8 +211,6 @@ struct RowWriter {
       segs->push_back({y, last + 1, prev.base, prev.n, prev.off + shift, shift, true});
     }
     std::fill(seg_of_row + y, seg_of_row + last + 1, segs->size - 1);
-    const Segment& run = segs->back();
-    for (int k = y; k <= last; ++k) rows[k] = run.Row(k);
   }
 };
 
@@ -236,8 +232,9 @@ double RowAt(const Piece* p, const RowRef& r, int c) {
 
 // ComposeInput for a stride known at compile time (1 or 2: no divisions) or any (kStride = 0).
 template <int kStride>
-int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w,
-                           int src, Piece* out) {
+[[gnu::always_inline]] inline int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r,
+                                                         const Piece* pool, int w, int src,
+                                                         Piece* out) {
   const Piece* g = pool + r.base;
   const int s = kStride > 0 ? kStride : in.stride, c0 = in.first, last_col = in.in_w - 1;
   auto ceil_div = [&](int a) {
@@ -257,14 +254,6 @@ int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r, const Piece
   }
   if (clamp < w) out[m++] = {clamp, src, g[r.n - 1].At(last_col) + r.off, 0.0};
   return m;
-}
-
-// The input row as seen by the w outputs of one row: pieces over x in [0, w), tagged `src`.
-int ComposeInput(const ScheduleInput& in, const RowRef& r, const Piece* pool, int w, int src,
-                 Piece* out) {
-  return in.stride == 1   ? ComposeInputWithStride<1>(in, r, pool, w, src, out)
-         : in.stride == 2 ? ComposeInputWithStride<2>(in, r, pool, w, src, out)
-                          : ComposeInputWithStride<0>(in, r, pool, w, src, out);
 }
 
 // Pointwise maximum of two piecewise-linear rows over [0, w).
@@ -348,8 +337,10 @@ void ScheduleRowsPlain(int h, int w, const ScheduleInput* in, int n_in, double t
 //   row y is row y-1 shifted by D and is recorded as such. (D is the end of the row before's
 //   move if that bound, else a binding input's.)
 // The result is the same as the plain recurrence (ScheduleRowsPlain) up to rounding.
-// For `kIn` inputs: the loops over inputs unrolled and each input row looked up once per row.
-template <int kIn>
+// For `kIn` inputs: the loops over inputs unrolled and each input row looked up once per row;
+// kStride: the inputs' stride when it is 1 or 2 (composing the input rows inline, without
+// divisions), else 0 (any).
+template <int kIn, int kStride>
 void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double t0, double tx0,
                       double tx, Scratch* scratch, RowWriter out) {
   PiecePool& pool = scratch->pool;
@@ -367,10 +358,13 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
   double start0 = 0;                          // start of output 0 of row y-1
   const bool uniform_times = t00 == t0 && tx0 == tx;
   RowRef read[kIn > 0 ? kIn : 1];  // the input rows row y-1 read, if it was computed
+  auto input_row = [&](int j, int y) {  // ScheduleInput::Row with the stride folded in
+    return std::min(in[j].first + (kStride > 0 ? kStride : in[j].stride) * y, in[j].in_h - 1);
+  };
   bool read_known = false;
   for (int y = 0; y < h; ++y) {
     RowRef now[kIn > 0 ? kIn : 1];  // the input rows row y reads
-    for (int j = 0; j < kIn; ++j) now[j] = in[j].At(in[j].Row(y));
+    for (int j = 0; j < kIn; ++j) now[j] = in[j].At(input_row(j, y));
     // Row 0 has its own per-output times except where they equal the later rows' (pools, sums,
     // the dummy pool): there row 1 may already repeat row 0, which started from time 0.
     if (y >= 2 || (y == 1 && uniform_times)) {
@@ -381,7 +375,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       double moved[kIn > 0 ? kIn : 1];
       bool periodic = true;
       for (int j = 0; j < kIn; ++j) {
-        before[j] = read_known ? read[j] : in[j].At(in[j].Row(y - 1));
+        before[j] = read_known ? read[j] : in[j].At(input_row(j, y - 1));
         moved[j] = now[j].off - before[j].off;
         periodic = periodic && now[j].base == before[j].base;
       }
@@ -410,10 +404,10 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
         int last = h - 1;
         for (int j = 0; j < kIn; ++j) {
           const ScheduleInput& inj = in[j];
-          const int run_last = std::min(inj.SegmentOf(inj.Row(y - 1)).y_end, inj.in_h) - 1;
+          const int run_last = std::min(inj.SegmentOf(input_row(j, y - 1)).y_end, inj.in_h) - 1;
           // (No division for the usual strides: it showed in the profile.)
           const int span = run_last - inj.first;
-          const int reach = inj.stride == 1 ? span : inj.stride == 2 ? span >> 1 : span / inj.stride;
+          const int reach = kStride == 1 ? span : kStride == 2 ? span >> 1 : span / inj.stride;
           last = std::min(last, run_last < inj.first ? y : reach);
         }
         last = std::max(last, y);
@@ -434,7 +428,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     // could alias the pieces' ints).
     Piece* const row = pool.buf.data() + base;
     int m = 0;
-    bool bind[kMaxInputs] = {false, false};
+    int bind = 0;  // bit j: input j set the start of some output of row y
     // Inputs that all exist (with a margin) before the previous row ends never bind: the row is
     // the own chain. (Rows are increasing, so an input row's last value bounds what is read of
     // it.) This is what the general case below computes then, piece for piece: the clamped
@@ -460,8 +454,8 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       // The input row: the maximum of the inputs, as pieces.
       int counts[kMaxInputs] = {0, 0};
       for (int j = 0; j < kIn; ++j) {
-        counts[j] = ComposeInput(in[j], now[j], pool.data(), w, 1 << j,
-                                 scratch->in_pieces[j].data());
+        counts[j] = ComposeInputWithStride<kStride>(in[j], now[j], pool.data(), w, 1 << j,
+                                                    scratch->in_pieces[j].data());
       }
       const Piece* inp = scratch->in_pieces[0].data();
       int np = counts[0];
@@ -470,9 +464,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
                    1e-9 * (std::abs(inp[0].v) + 1.0), scratch->merged.data());
         inp = scratch->merged.data();
       }
-      auto mark = [&](int src) {
-        for (int j = 0; j < kIn; ++j) bind[j] |= (src >> j) & 1;
-      };
+      auto mark = [&](int src) { bind |= src; };
       // Appends piece {x0, v, a}, extending the last one when it continues it.
       // (Output 0 is always written first, so there is a last piece.)
       auto emit = [&](int x0, double v, double a) {
@@ -526,7 +518,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       pool.size = base + m;
       out.Explicit(y, base, m);
     }
-    for (int j = 0; j < kIn; ++j) binding[j] = bind[j];
+    for (int j = 0; j < kIn; ++j) binding[j] = (bind >> j) & 1;
     prev_binding = row_prev_binding;
     start0 = row_start0;
     for (int j = 0; j < kIn; ++j) read[j] = now[j];
@@ -540,11 +532,18 @@ void Schedule(int h, int w, const ScheduleInput* in, int n_in, double t00, doubl
   if (!compress) {
     ScheduleRowsPlain(h, w, in, n_in, t00, t0, tx0, tx, scratch, out);
   } else if (n_in == 0) {
-    ScheduleRowsFast<0>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    ScheduleRowsFast<0, 1>(h, w, in, t00, t0, tx0, tx, scratch, out);
   } else if (n_in == 1) {
-    ScheduleRowsFast<1>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    if (in[0].stride == 1) {
+      ScheduleRowsFast<1, 1>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    } else if (in[0].stride == 2) {
+      ScheduleRowsFast<1, 2>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    } else {
+      ScheduleRowsFast<1, 0>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    }
   } else {
-    ScheduleRowsFast<2>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    // Element sums read their inputs output for output (stride 1, 1x1 window).
+    ScheduleRowsFast<2, 1>(h, w, in, t00, t0, tx0, tx, scratch, out);
   }
 }
 
@@ -598,11 +597,11 @@ void MapMnsimImpl(const MnsimConstants& given, const std::vector<HwLayer>& layer
   }
 }
 
-// With kRecords, the result has the layer records; else only the totals (the records are built
-// in scratch memory without their names, and the totals summed from them in the same order).
+// With kRecords, the result has the layer records; else only the totals (each layer's figures
+// are built on the stack without names and added to the totals in the same order: same bits).
 template <const MnsimConstants* kFixed, bool kRecords>
-NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& graph,
-                              bool compress) {
+std::conditional_t<kRecords, NetworkCost, NetworkTotals> EstimateMnsimImpl(
+    const MnsimConstants& given, const arch::Graph& graph, bool compress) {
   const MnsimConstants& c = kFixed != nullptr ? *kFixed : given;
   Scratch& scratch = GetScratch();
   std::vector<HwLayer>& layers = scratch.layers;
@@ -720,15 +719,12 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
   SegmentList segs{scratch.segs.data(), 0};
   std::vector<int>& seg_of_row = scratch.seg_of_row;
   if (static_cast<int>(seg_of_row.size()) < row_start[n]) seg_of_row.resize(row_start[n]);
-  std::vector<RowRef>& row_refs = scratch.row_refs;
-  if (static_cast<int>(row_refs.size()) < row_start[n]) row_refs.resize(row_start[n]);
   PiecePool& pool = scratch.pool;
   pool.size = 0;
   auto input_of = [&](int layer_in, int anchor, int stride) {
     ScheduleInput in;
     in.segs = segs.data;
     in.seg_of_row = seg_of_row.data() + row_start[layer_in];
-    in.rows = row_refs.data() + row_start[layer_in];
     in.first = anchor > 0 ? anchor - 1 : 0;
     in.stride = stride;
     in.in_h = layers[layer_in].hout;
@@ -745,17 +741,25 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     return pool[r.base + r.n - 1].At(w - 1) + r.off;
   };
 
-  NetworkCost net;
-  std::vector<LayerCost>& records = kRecords ? net.layers : scratch.records;
-  records.clear();
-  records.resize(n);
+  std::conditional_t<kRecords, NetworkCost, NetworkTotals> net;
+  if constexpr (kRecords) net.layers.resize(n);
   double global_adders = 0;
   bool any_sum = false;
 
   for (int i = 0; i < n; ++i) {
     const HwLayer& l = layers[i];
     const MnsimMapping& m = map[i];
-    LayerCost& lc = records[i];
+    // Without records, the layer's figures live on the stack only until they are added to the
+    // totals (in layer order, as from the records: the same bits either way).
+    struct NoRecord {};
+    std::conditional_t<kRecords, NoRecord, LayerCost> one;
+    LayerCost& lc = [&]() -> LayerCost& {
+      if constexpr (kRecords) {
+        return net.layers[i];
+      } else {
+        return one;
+      }
+    }();
     if constexpr (kRecords) {
       lc.name = l.op >= 0 ? graph.ops[l.op].name : "input.dummy_pool";
       lc.kind = KindName(l.kind);
@@ -766,7 +770,7 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     lc.stride = l.stride;
     lc.pes = m.pes;
     lc.tiles = m.tiles;
-    const RowWriter rout{&segs, seg_of_row.data() + row_start[i], row_refs.data() + row_start[i]};
+    const RowWriter rout{&segs, seg_of_row.data() + row_start[i]};
     const int pixels = l.kind == HwKind::kFc ? 1 : l.hout * l.wout;
     const bool from_input = l.n_inputs == 1 && l.inputs[0] < 0;
     auto& lat = lc.latency_breakdown_ns;
@@ -942,11 +946,8 @@ NetworkCost EstimateMnsimImpl(const MnsimConstants& given, const arch::Graph& gr
     double a = 0;
     for (double part : ar) a += part;
     lc.area_um2 = a;
-  }
 
-  // --- Totals. ---
-  for (int i = 0; i < n; ++i) {
-    const LayerCost& lc = records[i];
+    // --- Totals, layer by layer. ---
     net.latency_ns = std::max(net.latency_ns, lc.finish_ns);
     net.sequential_latency_ns += lc.busy_ns;
     net.energy_pj += lc.energy_pj;
