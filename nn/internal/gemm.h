@@ -5,7 +5,8 @@
 // per chunk of Cout x Cin by Cin x ~256) that overhead was ~17% of a training step.
 //
 // The kernel keeps a kRows x kVectors vectors block of C in registers and runs k in order from 0
-// with one multiply-add per step (FMA where the CPU has it), so each element of C is the same
+// with one multiply-add per step (an FMA where the CPU has one and the compiler fuses it: -O2 and
+// up), so each element of C is the same
 // ordered sum whatever the blocking, the thread count or the column it sits in. Depth is cut
 // into blocks of kDepthBlock: a block's column panel of B (kDepthBlock rows x one register
 // block of columns, 16 KiB in float) stays in L1 while every row block of A passes over it, and
