@@ -6,13 +6,13 @@
 //
 // The kernel keeps a kRows x kVectors vectors block of C in registers and runs k in order from 0
 // with one multiply-add per step (an FMA where the CPU has one and the compiler fuses it: -O2 and
-// up), so each element of C is the same
-// ordered sum whatever the blocking, the thread count or the column it sits in. Depth is cut
-// into blocks of kDepthBlock: a block's column panel of B (kDepthBlock rows x one register
-// block of columns, 16 KiB in float) stays in L1 while every row block of A passes over it, and
-// the next depth block resumes each element's sum from the value stored in C, which is the same
-// rounded partial sum the registers held, so the blocking does not change a bit. Vectors are GCC
-// vector extensions of 64 bytes: one AVX-512 register, two AVX ones, four SSE ones.
+// up), so each element of C is the same ordered sum whatever the blocking, the thread count or
+// the column it sits in. Depth is cut into blocks of kDepthBlock: a block's column panel of B
+// (kDepthBlock rows x one register block of columns, 16 KiB in float) stays in L1 while every row
+// block of A passes over it, and the next depth block resumes each element's sum from the value
+// stored in C, which is the same rounded partial sum the registers held, so the blocking does not
+// change a bit. Vectors are GCC vector extensions of 64 bytes: one AVX-512 register, two AVX
+// ones, four SSE ones.
 #ifndef IMCNAS_NN_INTERNAL_GEMM_H_
 #define IMCNAS_NN_INTERNAL_GEMM_H_
 
