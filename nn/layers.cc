@@ -142,6 +142,13 @@ std::size_t CheckedConvWeights(int in, int out, int k, int stride, int pad) {
 }
 }  // namespace
 
+namespace {
+// The shape Winograd F(2x2, 3x3) and the direct convolution take: 3x3, stride 1, padding 1.
+bool SameSize3x3(int kernel, int stride, int padding) {
+  return kernel == 3 && stride == 1 && padding == 1;
+}
+}  // namespace
+
 template <typename T>
 Conv2d<T>::Conv2d(int in_channels, int out_channels, int kernel, int stride, int padding, bool bias,
                   std::shared_ptr<Workspace<T>> workspace, ConvAlgorithm algorithm)
@@ -152,10 +159,10 @@ Conv2d<T>::Conv2d(int in_channels, int out_channels, int kernel, int stride, int
       k_(kernel),
       stride_(stride),
       pad_(padding),
-      direct_(kernel == 3 && stride == 1 && padding == 1 &&
+      direct_(SameSize3x3(kernel, stride, padding) &&
               in_channels <= internal::direct::kMaxInputs &&
               (algorithm == ConvAlgorithm::kAuto || algorithm == ConvAlgorithm::kDirect)),
-      winograd_(kernel == 3 && stride == 1 && padding == 1 && !direct_ &&
+      winograd_(SameSize3x3(kernel, stride, padding) && !direct_ &&
                 (algorithm == ConvAlgorithm::kAuto || algorithm == ConvAlgorithm::kWinograd)),
       ws_(workspace ? std::move(workspace) : std::make_shared<Workspace<T>>()) {}
 
@@ -255,14 +262,10 @@ void Conv2d<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& 
   const int ow = (w + 2 * pad_ - k_) / stride_ + 1;
   Require<T>(oh > 0 && ow > 0, "Conv2d: kernel larger than the padded input");
   EnsureShape(output, out_, n, oh, ow);
-  if (winograd_ || direct_) {
+  if (foldable()) {
     internal::winograd::OutputEpilogue<T> epilogue;
     epilogue.bias = has_bias_ ? bias_.data() : nullptr;
-    if (direct_) {
-      DirectForward(x, output, epilogue);
-    } else {
-      WinogradForward(x, output, epilogue);
-    }
+    FoldableForward(x, output, epilogue);
     return;
   }
   const int p = oh * ow;
@@ -455,6 +458,12 @@ void Conv2d<T>::ForwardInference(const Tensor<T>& x, const BatchNorm<T>& bn, boo
   epilogue.shift = shift.data();
   epilogue.relu = bn.fused_relu();
   epilogue.pool = pool;
+  FoldableForward(x, output, epilogue);
+}
+
+template <typename T>
+void Conv2d<T>::FoldableForward(const Tensor<T>& x, Tensor<T>& output,
+                                const internal::winograd::OutputEpilogue<T>& epilogue) {
   if (direct_) {
     DirectForward(x, output, epilogue);
   } else {
@@ -517,7 +526,9 @@ void Conv2d<T>::DirectBackward(const Tensor<T>& x, const Tensor<T>& output_grad,
         AddRowSums(output_grad.data() + offset, out_, x_stride, static_cast<std::size_t>(h) * w,
                    lane_sums + lanes + weights);
       }
-      if (dx) dc::InputGradient(dyp, in_, out_, h, w, weight_.data(), dx->data() + offset, x_stride);
+      if (dx) {
+        dc::InputGradient(dyp, in_, out_, h, w, weight_.data(), dx->data() + offset, x_stride);
+      }
     }
     dc::ReduceLanes(lane_sums, weights, lane_sums + lanes);
   }

@@ -84,9 +84,9 @@ class WeightedLayer : public Layer<T> {
 enum class ConvAlgorithm { kAuto, kIm2col, kWinograd, kDirect };
 
 // k x k convolution, stride s, zero padding p, optional bias. Weight element order is PyTorch's
-// [out][in][ky][kx]; bias [out]. Lowered to matrix products per chunk of images: Winograd
-// F(2x2, 3x3) for 3x3 / stride 1 / padding 1, im2col otherwise (1x1 stride-1 convs need no
-// im2col).
+// [out][in][ky][kx]; bias [out]. Computed as ConvAlgorithm says: for 3x3 / stride 1 / padding 1,
+// directly (at most 4 input channels) or by Winograd F(2x2, 3x3); otherwise im2col and matrix
+// products per chunk of images (1x1 stride-1 convs need no im2col).
 template <typename T>
 class Conv2d : public WeightedLayer<T> {
  public:
@@ -128,6 +128,9 @@ class Conv2d : public WeightedLayer<T> {
   void WinogradForward(const Tensor<T>& x, Tensor<T>& output,
                        const internal::winograd::OutputEpilogue<T>& epilogue);
   void WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_grad, Tensor<T>* dx);
+  // Forward of a foldable() convolution with `epilogue` (see ForwardInference).
+  void FoldableForward(const Tensor<T>& x, Tensor<T>& output,
+                       const internal::winograd::OutputEpilogue<T>& epilogue);
   void DirectForward(const Tensor<T>& x, Tensor<T>& output,
                      const internal::winograd::OutputEpilogue<T>& epilogue);
   void DirectBackward(const Tensor<T>& x, const Tensor<T>& output_grad, Tensor<T>* dx);

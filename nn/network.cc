@@ -97,8 +97,8 @@ Network<T>::Network(const arch::Graph& graph, std::uint64_t seed)
     static_cast<BatchNorm<T>*>(layers_[from].get())->set_fused_relu(true);
     alias_[i] = from;
   }
-  // Inference folds: a Winograd or direct convolution read only by a BN, and that BN's (or its fused
-  // ReLU's) output read only by a 2x2 max-pool.
+  // Inference folds: a Winograd or direct convolution read only by a BN, and that BN's (or its
+  // fused ReLU's) output read only by a 2x2 max-pool.
   std::vector<int> only_reader(graph_.ops.size(), -1);
   for (std::size_t i = 0; i < graph_.ops.size(); ++i) {
     for (int in : graph_.ops[i].inputs) {

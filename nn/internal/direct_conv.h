@@ -15,10 +15,8 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <stdexcept>
 
 #include "nn/internal/gemm.h"
-#include "nn/internal/max_pool_rule.h"
 #include "nn/internal/winograd.h"
 
 namespace imcnas::nn::internal::direct {
@@ -114,15 +112,13 @@ void OutputRow(const T* p, int in, int h, int w, const T* weight, int co0, int n
 }
 
 namespace detail {
-// The epilogue of one channel's row (or pair of rows, pooling) of raw sums: + bias, the folded
-// batch normalisation, ReLU, then the 2x2 pool, with winograd::TransformOutput's formulas.
-template <typename T, bool kBias, bool kAffine, bool kRelu, bool kPool>
-void FinishRows(const T* r0, const T* r1, int w, T b, T sc, T sh, T* dst) {
-  auto finish = [b, sc, sh](T v) {
-    if (kBias) v = v + b;
-    if (kAffine) v = v * sc + sh;
-    if (kRelu) v = std::max(v, T(0));
-    return v;
+// The epilogue of one channel's row (or pair of rows, pooling) of raw sums: + bias where the
+// layer has one, then winograd::FinishOutput and the 2x2 pool's winograd::PoolWindow, the
+// formulas of winograd::TransformOutput.
+template <typename T, bool kAffine, bool kRelu, bool kPool>
+void FinishRows(const T* r0, const T* r1, int w, bool bias, T b, T sc, T sh, T* dst) {
+  auto finish = [bias, b, sc, sh](T v) {
+    return winograd::FinishOutput<T, kAffine, kRelu>(bias ? v + b : v, sc, sh);
   };
   if (!kPool) {
 #pragma omp simd
@@ -131,15 +127,12 @@ void FinishRows(const T* r0, const T* r1, int w, T b, T sc, T sh, T* dst) {
   }
 #pragma omp simd
   for (int px = 0; px < w / 2; ++px) {
-    // The window in row-major order, MaxPool's rule: first maximum, a NaN wins.
-    T value = finish(r0[2 * px]);
-    const T cand[3] = {finish(r0[2 * px + 1]), finish(r1[2 * px]), finish(r1[2 * px + 1])};
-    for (int k = 0; k < 3; ++k) value = MaxPoolTakes(cand[k], value) ? cand[k] : value;
-    dst[px] = value;
+    dst[px] = winograd::PoolWindow(finish(r0[2 * px]), finish(r0[2 * px + 1]), finish(r1[2 * px]),
+                                   finish(r1[2 * px + 1]));
   }
 }
 
-template <typename T, bool kBias, bool kAffine, bool kRelu, bool kPool>
+template <typename T, bool kAffine, bool kRelu, bool kPool>
 void Forward(const T* x, std::size_t x_stride, int n0, int images, int in, int out, int h, int w,
              const T* weight, const winograd::OutputEpilogue<T>& ep, T* y, std::size_t y_stride,
              T* scratch) {
@@ -149,6 +142,7 @@ void Forward(const T* x, std::size_t x_stride, int n0, int images, int in, int o
   T* rows1 = rows + kCoBlock * static_cast<std::size_t>(pw);
   const std::size_t ld = pw;
   const int oh = kPool ? h / 2 : h, ow = kPool ? w / 2 : w;
+  const bool bias = ep.bias != nullptr;
   for (int i = n0; i < n0 + images; ++i) {
     PadImage(x + static_cast<std::size_t>(i) * h * w, in, x_stride, h, w, p);
     for (int co0 = 0; co0 < out; co0 += kCoBlock) {
@@ -160,8 +154,8 @@ void Forward(const T* x, std::size_t x_stride, int n0, int images, int in, int o
           const int co = co0 + c;
           T* dst = y + co * y_stride + static_cast<std::size_t>(i) * oh * ow +
                    static_cast<std::size_t>(oy) * ow;
-          FinishRows<T, kBias, kAffine, kRelu, kPool>(
-              rows + c * ld, rows1 + c * ld, w, kBias ? ep.bias[co] : T(0),
+          FinishRows<T, kAffine, kRelu, kPool>(
+              rows + c * ld, rows1 + c * ld, w, bias, bias ? ep.bias[co] : T(0),
               kAffine ? ep.scale[co] : T(1), kAffine ? ep.shift[co] : T(0), dst);
         }
       }
@@ -172,30 +166,16 @@ void Forward(const T* x, std::size_t x_stride, int n0, int images, int in, int o
 
 // y = epilogue(conv(x)) for the images [n0, n0 + images) of x (C x N x H x W, channel stride
 // `x_stride`; y likewise, `y_stride`, pooled maps h/2 x w/2 when ep.pool, h and w even). The
-// epilogue is winograd::OutputEpilogue's: + bias, then the folded batch normalisation and ReLU,
-// then the 2x2 max-pool, with the same formulas (so that folding gives the layers' own bits).
+// epilogue is winograd::OutputEpilogue's, dispatched and computed by the same functions as
+// winograd::TransformOutput's (so that folding gives the layers' own bits).
 template <typename T>
 void Forward(const T* x, std::size_t x_stride, int n0, int images, int in, int out, int h, int w,
              const T* weight, const winograd::OutputEpilogue<T>& ep, T* y, std::size_t y_stride,
              T* scratch) {
-  const bool bias = ep.bias != nullptr, affine = ep.scale != nullptr;
-#define IMCNAS_DIRECT_FORWARD(kBias, kAffine, kRelu, kPool)                                       \
-  if (bias == kBias && affine == kAffine && ep.relu == kRelu && ep.pool == kPool) {               \
-    return detail::Forward<T, kBias, kAffine, kRelu, kPool>(x, x_stride, n0, images, in, out, h,  \
-                                                            w, weight, ep, y, y_stride, scratch); \
-  }
-  IMCNAS_DIRECT_FORWARD(false, false, false, false)
-  IMCNAS_DIRECT_FORWARD(true, false, false, false)
-  IMCNAS_DIRECT_FORWARD(false, true, true, false)
-  IMCNAS_DIRECT_FORWARD(true, true, true, false)
-  IMCNAS_DIRECT_FORWARD(false, true, true, true)
-  IMCNAS_DIRECT_FORWARD(true, true, true, true)
-  IMCNAS_DIRECT_FORWARD(false, true, false, false)
-  IMCNAS_DIRECT_FORWARD(true, true, false, false)
-  IMCNAS_DIRECT_FORWARD(false, true, false, true)
-  IMCNAS_DIRECT_FORWARD(true, true, false, true)
-#undef IMCNAS_DIRECT_FORWARD
-  throw std::invalid_argument("direct convolution: unsupported output epilogue");
+  winograd::DispatchEpilogue(ep, [&](auto affine, auto relu, auto pool) {
+    detail::Forward<T, decltype(affine)::value, decltype(relu)::value, decltype(pool)::value>(
+        x, x_stride, n0, images, in, out, h, w, weight, ep, y, y_stride, scratch);
+  });
 }
 
 // The weight gradient of the images [n0, n0 + images): dw[co][ci][ky][kx] += sum over their

@@ -84,8 +84,8 @@ void Multiply(const T* packed, int rows, int depth, const T* b, std::size_t ldb,
     for (int j = 0; j < cols; j += kVectors * kL) {
       for (int r0 = 0; r0 < rows; r0 += kRows) {
         const int n = std::min(kRows, rows - r0);
-        const T* a = packed + static_cast<std::size_t>(r0) * depth +
-                     static_cast<std::size_t>(k0) * kRows;
+        const T* a =
+            packed + static_cast<std::size_t>(r0) * depth + static_cast<std::size_t>(k0) * kRows;
         Vec acc[kRows][kVectors];
 #pragma GCC unroll 16
         for (int r = 0; r < kRows; ++r) {
@@ -113,7 +113,8 @@ void Multiply(const T* packed, int rows, int depth, const T* b, std::size_t ldb,
         for (int r = 0; r < n; ++r) {
           T* dst = c + static_cast<std::size_t>(r0 + r) * ldc + j;
 #pragma GCC unroll 8
-          for (int v = 0; v < kVectors; ++v) __builtin_memcpy(dst + v * kL, &acc[r][v], sizeof(Vec));
+          for (int v = 0; v < kVectors; ++v)
+            __builtin_memcpy(dst + v * kL, &acc[r][v], sizeof(Vec));
         }
       }
     }

@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <stdexcept>
+#include <type_traits>
 
 #include "nn/internal/max_pool_rule.h"
 
@@ -197,6 +198,48 @@ struct OutputEpilogue {
   bool pool = false;  // then y is the pooled map, (h/2) x (w/2) per plane; h and w even
 };
 
+// The epilogue's steps after the bias, shared by every convolution that folds it (here and
+// internal/direct_conv.h), so that a folded pass gives the layers' own bits: BatchNorm's
+// inference formula, then its fused ReLU.
+template <typename T, bool kAffine, bool kRelu>
+T FinishOutput(T v, T scale, T shift) {
+  if (kAffine) v = v * scale + shift;
+  if (kRelu) v = std::max(v, T(0));
+  return v;
+}
+
+// The 2x2 max-pool of a window given in row-major order, with MaxPool's rule (first maximum in
+// row-major order; a NaN wins).
+template <typename T>
+T PoolWindow(T y00, T y01, T y10, T y11) {
+  T value = y00;
+  const T cand[3] = {y01, y10, y11};
+  for (int k = 0; k < 3; ++k) value = MaxPoolTakes(cand[k], value) ? cand[k] : value;
+  return value;
+}
+
+// Calls f(kAffine, kRelu, kPool) with std::bool_constant arguments for the epilogue's steps
+// (the bias is a run-time value), so that each combination is compiled as its own loop.
+template <typename T, typename F>
+void DispatchEpilogue(const OutputEpilogue<T>& ep, F&& f) {
+  using Yes = std::true_type;
+  using No = std::false_type;
+  const bool affine = ep.scale != nullptr;
+  if (!affine && !ep.relu && !ep.pool) {
+    f(No{}, No{}, No{});
+  } else if (affine && ep.relu && ep.pool) {
+    f(Yes{}, Yes{}, Yes{});
+  } else if (affine && ep.relu) {
+    f(Yes{}, Yes{}, No{});
+  } else if (affine && !ep.pool) {
+    f(Yes{}, No{}, No{});
+  } else if (affine) {  // a BN without ReLU, then the pool
+    f(Yes{}, No{}, Yes{});
+  } else {
+    throw std::invalid_argument("convolution: unsupported output epilogue");
+  }
+}
+
 namespace detail {
 // One pass over all the chunk's tiles at once (tiles are contiguous in M whatever the map's
 // width, so the loop vectorises fully even on maps of a few tiles per row), then the 2x2 blocks
@@ -216,12 +259,7 @@ void TransformOutput(const T* m, int channels, std::size_t tiles, int images, co
     const T b = ep.bias ? ep.bias[c] : T(0);
     const T sc = kAffine ? ep.scale[c] : T(1);
     const T sh = kAffine ? ep.shift[c] : T(0);
-    // BatchNorm's inference formula, then its fused ReLU.
-    auto finish = [sc, sh](T v) {
-      if (kAffine) v = v * sc + sh;
-      if (kRelu) v = std::max(v, T(0));
-      return v;
-    };
+    auto finish = [sc, sh](T v) { return FinishOutput<T, kAffine, kRelu>(v, sc, sh); };
     const T* e = m + c * tiles;
     T* pooled = y + c * channel_stride;  // kPool: (h/2) x (w/2) planes, in tile order
     #pragma omp simd
@@ -238,10 +276,7 @@ void TransformOutput(const T* m, int channels, std::size_t tiles, int images, co
       const T y10 = finish(p1[0] + p1[1] + p1[2] + b);
       const T y11 = finish(p1[1] - p1[2] - p1[3] + b);
       if (kPool) {
-        T value = y00;
-        const T cand[3] = {y01, y10, y11};
-        for (int k = 0; k < 3; ++k) value = MaxPoolTakes(cand[k], value) ? cand[k] : value;
-        pooled[t] = value;
+        pooled[t] = PoolWindow(y00, y01, y10, y11);
       } else {
         q0[t] = y00;
         q1[t] = y01;
@@ -280,25 +315,11 @@ void TransformOutput(const T* m, int channels, std::size_t tiles, int images, co
 template <typename T>
 void TransformOutput(const T* m, int channels, std::size_t tiles, int images, const Grid& g,
                      T* y, std::size_t channel_stride, const OutputEpilogue<T>& ep, T* scratch) {
-  const bool affine = ep.scale != nullptr;
-  if (!affine && !ep.relu && !ep.pool) {
-    detail::TransformOutput<T, false, false, false>(m, channels, tiles, images, g, y,
-                                                    channel_stride, ep, scratch);
-  } else if (affine && ep.relu && ep.pool) {
-    detail::TransformOutput<T, true, true, true>(m, channels, tiles, images, g, y, channel_stride,
-                                                 ep, scratch);
-  } else if (affine && ep.relu) {
-    detail::TransformOutput<T, true, true, false>(m, channels, tiles, images, g, y,
-                                                  channel_stride, ep, scratch);
-  } else if (affine && !ep.pool) {
-    detail::TransformOutput<T, true, false, false>(m, channels, tiles, images, g, y,
+  DispatchEpilogue(ep, [&](auto affine, auto relu, auto pool) {
+    detail::TransformOutput<T, decltype(affine)::value, decltype(relu)::value,
+                            decltype(pool)::value>(m, channels, tiles, images, g, y,
                                                    channel_stride, ep, scratch);
-  } else if (affine) {  // a BN without ReLU, then the pool
-    detail::TransformOutput<T, true, false, true>(m, channels, tiles, images, g, y,
-                                                  channel_stride, ep, scratch);
-  } else {
-    throw std::invalid_argument("winograd: unsupported output epilogue");
-  }
+  });
 }
 
 // dM[xi][c][t] = (A dY A^T)[xi] for the 2x2 output-gradient block of tile t (zero outside the

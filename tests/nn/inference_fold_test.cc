@@ -1,7 +1,7 @@
-// Inference folds each Winograd or direct convolution with its BN, ReLU and 2x2 pool (Network::Forward,
-// Conv2d::ForwardInference): the logits must be bit-identical to running the layers one by one,
-// on VGG, MVGG and RES blocks, even and odd maps, with non-trivial BN statistics; and Backward()
-// must refuse to follow a folded pass.
+// Inference folds each Winograd or direct convolution with its BN, ReLU and 2x2 pool
+// (Network::Forward, Conv2d::ForwardInference): the logits must be bit-identical to running the
+// layers one by one, on VGG, MVGG and RES blocks, even and odd maps, with non-trivial BN
+// statistics; and Backward() must refuse to follow a folded pass.
 #include <cmath>
 #include <cstring>
 #include <random>
