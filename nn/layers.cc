@@ -415,7 +415,7 @@ namespace {
 // and the padding columns zeroed so that the product sees finite values there.
 template <typename T>
 std::size_t PaddedTiles(std::size_t tiles) {
-  const std::size_t b = internal::gemm::ColumnBlock<T>();
+  const std::size_t b = internal::gemm::ColumnPadding<T>();
   return (tiles + b - 1) / b * b;
 }
 // The row stride of the transformed buffers: the padded tiles plus one cache line. At exactly the

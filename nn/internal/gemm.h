@@ -42,7 +42,7 @@ struct Simd {
   typedef T Vec __attribute__((vector_size(64)));
 };
 
-// Columns of C per register block; B and C rows must be padded to a multiple of this.
+// Columns of C per register block.
 template <typename T>
 constexpr int ColumnBlock() {
   return kVectors * Simd<T>::kLanes;
@@ -70,51 +70,93 @@ void Pack(const T* a, int rows, int depth, std::size_t row_stride, std::size_t d
   }
 }
 
+// Columns B and C rows must be padded to: one vector. Full register blocks of ColumnBlock<T>()
+// columns run first; the last 1 .. kVectors - 1 vectors of a row run as a narrower block, so a
+// map of 196 tiles is computed on 208 columns, not 256.
+template <typename T>
+constexpr int ColumnPadding() {
+  return Simd<T>::kLanes;
+}
+
+namespace detail {
+// One register block: rows r0 .. r0 + kRows - 1 (n of them stored) by kV vectors from column j,
+// depth k0 .. k1 - 1, resuming the sums stored in C when k0 > 0.
+template <typename T, int kV>
+inline void Block(const T* a, int n, int k0, int k1, const T* b, std::size_t ldb, T* c,
+                  std::size_t ldc) {
+  using Vec = typename Simd<T>::Vec;
+  constexpr int kL = Simd<T>::kLanes;
+  Vec acc[kRows][kV];
+#pragma GCC unroll 16
+  for (int r = 0; r < kRows; ++r) {
+#pragma GCC unroll 8
+    for (int v = 0; v < kV; ++v) {
+      if (k0 > 0 && r < n) {  // resume the sums stored by the previous depth block
+        __builtin_memcpy(&acc[r][v], c + static_cast<std::size_t>(r) * ldc + v * kL, sizeof(Vec));
+      } else {
+        acc[r][v] = Vec{};
+      }
+    }
+  }
+  const T* bk = b + static_cast<std::size_t>(k0) * ldb;
+  for (int k = k0; k < k1; ++k, bk += ldb, a += kRows) {
+    Vec bv[kV];
+#pragma GCC unroll 8
+    for (int v = 0; v < kV; ++v) __builtin_memcpy(&bv[v], bk + v * kL, sizeof(Vec));
+#pragma GCC unroll 16
+    for (int r = 0; r < kRows; ++r) {
+#pragma GCC unroll 8
+      for (int v = 0; v < kV; ++v) acc[r][v] += a[r] * bv[v];
+    }
+  }
+  // Unrolled with a constant row index (not a loop to n): indexing acc by a run-time row would
+  // keep the accumulators in memory, a store and a load of each around every block.
+#pragma GCC unroll 16
+  for (int r = 0; r < kRows; ++r) {
+    if (r >= n) break;
+    T* dst = c + static_cast<std::size_t>(r) * ldc;
+#pragma GCC unroll 8
+    for (int v = 0; v < kV; ++v) __builtin_memcpy(dst + v * kL, &acc[r][v], sizeof(Vec));
+  }
+}
+
+// The narrower last block of a row: 1 .. kVectors - 1 vectors, each width compiled once.
+template <typename T, int kV = 1>
+inline void TailBlock(int vectors, const T* a, int n, int k0, int k1, const T* b,
+                      std::size_t ldb, T* c, std::size_t ldc) {
+  if constexpr (kV < kVectors) {
+    if (vectors == kV) {
+      Block<T, kV>(a, n, k0, k1, b, ldb, c, ldc);
+    } else {
+      TailBlock<T, kV + 1>(vectors, a, n, k0, k1, b, ldb, c, ldc);
+    }
+  }
+}
+}  // namespace detail
+
 // C (rows x cols, row stride ldc) = A B, A packed by Pack (rows x depth), B depth x cols with row
-// stride ldb. `cols` must be a multiple of ColumnBlock<T>(); B's columns up to there must be
+// stride ldb. `cols` must be a multiple of ColumnPadding<T>(); B's columns up to there must be
 // finite (padding columns are computed, then ignored by the caller). Rows of C past `rows` are
 // not written.
 template <typename T>
 void Multiply(const T* packed, int rows, int depth, const T* b, std::size_t ldb, int cols, T* c,
               std::size_t ldc) {
-  using Vec = typename Simd<T>::Vec;
   constexpr int kL = Simd<T>::kLanes;
+  constexpr int kBlock = kVectors * kL;
+  const int full = cols / kBlock * kBlock;
+  const int tail = (cols - full) / kL;  // vectors in the last, narrower block
   for (int k0 = 0; k0 < depth; k0 += kDepthBlock) {
     const int k1 = std::min(depth, k0 + kDepthBlock);
-    for (int j = 0; j < cols; j += kVectors * kL) {
+    for (int j = 0; j < cols; j += kBlock) {
       for (int r0 = 0; r0 < rows; r0 += kRows) {
         const int n = std::min(kRows, rows - r0);
         const T* a =
             packed + static_cast<std::size_t>(r0) * depth + static_cast<std::size_t>(k0) * kRows;
-        Vec acc[kRows][kVectors];
-#pragma GCC unroll 16
-        for (int r = 0; r < kRows; ++r) {
-#pragma GCC unroll 8
-          for (int v = 0; v < kVectors; ++v) {
-            if (k0 > 0 && r < n) {  // resume the sums stored by the previous depth block
-              __builtin_memcpy(&acc[r][v], c + static_cast<std::size_t>(r0 + r) * ldc + j + v * kL,
-                               sizeof(Vec));
-            } else {
-              acc[r][v] = Vec{};
-            }
-          }
-        }
-        const T* bk = b + static_cast<std::size_t>(k0) * ldb + j;
-        for (int k = k0; k < k1; ++k, bk += ldb, a += kRows) {
-          Vec bv[kVectors];
-#pragma GCC unroll 8
-          for (int v = 0; v < kVectors; ++v) __builtin_memcpy(&bv[v], bk + v * kL, sizeof(Vec));
-#pragma GCC unroll 16
-          for (int r = 0; r < kRows; ++r) {
-#pragma GCC unroll 8
-            for (int v = 0; v < kVectors; ++v) acc[r][v] += a[r] * bv[v];
-          }
-        }
-        for (int r = 0; r < n; ++r) {
-          T* dst = c + static_cast<std::size_t>(r0 + r) * ldc + j;
-#pragma GCC unroll 8
-          for (int v = 0; v < kVectors; ++v)
-            __builtin_memcpy(dst + v * kL, &acc[r][v], sizeof(Vec));
+        T* cb = c + static_cast<std::size_t>(r0) * ldc + j;
+        if (j < full) {
+          detail::Block<T, kVectors>(a, n, k0, k1, b + j, ldb, cb, ldc);
+        } else {
+          detail::TailBlock<T>(tail, a, n, k0, k1, b + j, ldb, cb, ldc);
         }
       }
     }

@@ -28,7 +28,7 @@ std::vector<T> Random(std::size_t n, std::uint32_t seed) {
 // depth x cols; compares with a double-precision loop.
 template <typename T>
 void Check(int rows, int depth, int cols, bool transposed, double tolerance) {
-  const int padded_cols = (cols + ColumnBlock<T>() - 1) / ColumnBlock<T>() * ColumnBlock<T>();
+  const int padded_cols = (cols + ColumnPadding<T>() - 1) / ColumnPadding<T>() * ColumnPadding<T>();
   const std::size_t ldb = padded_cols + 3, ldc = padded_cols + 5;  // padded, unaligned rows
   const std::vector<T> a = Random<T>(static_cast<std::size_t>(rows) * depth, 7 + rows);
   std::vector<T> b = Random<T>(depth * ldb, 11 + depth);
@@ -70,7 +70,7 @@ void Check(int rows, int depth, int cols, bool transposed, double tolerance) {
 TEST(Gemm, MatchesPlainLoopFloat) {
   for (int rows : {1, 5, kRows - 1, kRows, kRows + 1, 32, 64}) {
     for (int depth : {1, 3, 32, kDepthBlock, 75, 2 * kDepthBlock + 5}) {
-      for (int cols : {1, 17, 32, 33, 100}) {
+      for (int cols : {1, 17, 32, 33, 100, 150, 200}) {
         Check<float>(rows, depth, cols, false, 2e-5);
         Check<float>(rows, depth, cols, true, 2e-5);
       }
@@ -90,9 +90,11 @@ TEST(Gemm, MatchesPlainLoopDouble) {
 }
 
 // Every element is the same ordered sum wherever it sits: moving a column of B to another
-// column block, or a row of A to another row block, gives bit-identical results.
+// column block (here the narrower last one), or a row of A to another row block, gives
+// bit-identical results.
 TEST(Gemm, ElementDoesNotDependOnItsBlock) {
-  const int rows = 3 * kRows + 1, depth = 37, cols = 3 * ColumnBlock<float>();
+  const int rows = 3 * kRows + 1, depth = 37;
+  const int cols = 2 * ColumnBlock<float>() + (kVectors - 1) * ColumnPadding<float>();
   const std::vector<float> a = Random<float>(rows * depth, 3);
   const std::vector<float> b = Random<float>(depth * cols, 5);
   std::vector<float> packed(PackedRows(rows) * depth), c(rows * cols);
