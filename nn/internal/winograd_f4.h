@@ -1,8 +1,9 @@
 // Winograd's minimal filtering F(4x4, 3x3) (Lavin & Gray 2016) for the forward pass of 3x3
-// convolutions with stride 1 and padding 1: a 4x4 block of outputs is A^T [(G g G^T) ⊙ (B^T d B)] A
-// for the 6x6 input tile d around it, so a layer's multiplications become 36 matrix products of
-// Cout x Cin by Cin x tiles: 4x fewer than the direct convolution's (F(2x2, 3x3): 2.25x), and
-// the transformed buffers hold 36/16 = 2.25 values per output pixel (F2: 4).
+// convolutions with stride 1 and padding 1: a 4x4 block of outputs is
+// A^T [(G g G^T) ⊙ (B^T d B)] A for the 6x6 input tile d around it, so a layer's
+// multiplications become 36 matrix products of Cout x Cin by Cin x tiles: 4x fewer than the
+// direct convolution's (F(2x2, 3x3): 2.25x), and the transformed buffers hold 36/16 = 2.25
+// values per output pixel (F2: 4).
 //
 // Interpolation points 0, +-1, +-2 and infinity, with the scaling of Lavin's paper: all the
 // fractions in G (1/4, 1/6, 1/12, 1/24), integer B^T and A^T, so that the input and output
@@ -142,11 +143,11 @@ void TransformWeights(const T* w, int out, int in, T* u) {
 // after); both columns are padding, zero. The same operations as a tile-by-tile transform, so
 // the same bits.
 template <typename T>
-void TransformInput(const T* x, int channels, std::size_t channel_stride, int images,
-                    const Grid& g, T* v, std::size_t tiles, T* scratch) {
+void TransformInput(const T* x, int channels, std::size_t channel_stride, int images, const Grid& g,
+                    T* v, std::size_t tiles, T* scratch) {
   const int h = g.h, w = g.w, tc = g.cols();
   const int rows = images * g.rows();  // tile rows of the chunk
-  const int row = 4 * tc;  // a row of column-transformed values: columns 0 .. 4tc - 1
+  const int row = 4 * tc;              // a row of column-transformed values: columns 0 .. 4tc - 1
   const std::size_t span = static_cast<std::size_t>(rows) * row + 2;  // + a guard at each end
   T* a[6];
   for (int k = 0; k < 6; ++k) a[k] = scratch + k * span + 1;
@@ -179,8 +180,8 @@ void TransformInput(const T* x, int channels, std::size_t channel_stride, int im
           *a5 = a[5] + o;
 #pragma omp simd
         for (int j = 0; j < w; ++j) {
-          detail::InputPoints(r0[j], r1[j], r2[j], r3[j], r4[j], r5[j], a0[j], a1[j], a2[j],
-                              a3[j], a4[j], a5[j]);
+          detail::InputPoints(r0[j], r1[j], r2[j], r3[j], r4[j], r5[j], a0[j], a1[j], a2[j], a3[j],
+                              a4[j], a5[j]);
         }
       }
     }
@@ -216,8 +217,8 @@ namespace detail {
 // 32x32 maps and at most 10% faster on 8x8 ones; interleaving the pooled pairs there was 7-25%
 // faster than a separate pass.)
 template <typename T, bool kAffine, bool kRelu, bool kPool>
-void TransformOutput(const T* m, int channels, std::size_t tiles, int images, const Grid& g,
-                     T* y, std::size_t channel_stride, const OutputEpilogue<T>& ep, T* scratch) {
+void TransformOutput(const T* m, int channels, std::size_t tiles, int images, const Grid& g, T* y,
+                     std::size_t channel_stride, const OutputEpilogue<T>& ep, T* scratch) {
   const int h = g.h, w = g.w, tr = g.rows(), tc = g.cols();
   const std::size_t xi_stride = XiStride(channels, tiles);
   const std::size_t used = static_cast<std::size_t>(images) * g.per_image();
@@ -237,10 +238,9 @@ void TransformOutput(const T* m, int channels, std::size_t tiles, int images, co
       T p[4][6];  // A^T along the columns
 #pragma GCC unroll 6
       for (int s = 0; s < 6; ++s) {
-        OutputPoints(e[s * xi_stride + t], e[(6 + s) * xi_stride + t],
-                     e[(12 + s) * xi_stride + t], e[(18 + s) * xi_stride + t],
-                     e[(24 + s) * xi_stride + t], e[(30 + s) * xi_stride + t], p[0][s], p[1][s],
-                     p[2][s], p[3][s]);
+        OutputPoints(e[s * xi_stride + t], e[(6 + s) * xi_stride + t], e[(12 + s) * xi_stride + t],
+                     e[(18 + s) * xi_stride + t], e[(24 + s) * xi_stride + t],
+                     e[(30 + s) * xi_stride + t], p[0][s], p[1][s], p[2][s], p[3][s]);
       }
       T out[4][4];
 #pragma GCC unroll 4
@@ -301,12 +301,12 @@ void TransformOutput(const T* m, int channels, std::size_t tiles, int images, co
 // the (h/2) x (w/2) map. Layouts as in TransformInput; `channel_stride` is that of y; `scratch`
 // holds ScratchSize values.
 template <typename T>
-void TransformOutput(const T* m, int channels, std::size_t tiles, int images, const Grid& g,
-                     T* y, std::size_t channel_stride, const OutputEpilogue<T>& ep, T* scratch) {
+void TransformOutput(const T* m, int channels, std::size_t tiles, int images, const Grid& g, T* y,
+                     std::size_t channel_stride, const OutputEpilogue<T>& ep, T* scratch) {
   DispatchEpilogue(ep, [&](auto affine, auto relu, auto pool) {
     detail::TransformOutput<T, decltype(affine)::value, decltype(relu)::value,
-                            decltype(pool)::value>(m, channels, tiles, images, g, y,
-                                                   channel_stride, ep, scratch);
+                            decltype(pool)::value>(m, channels, tiles, images, g, y, channel_stride,
+                                                   ep, scratch);
   });
 }
 

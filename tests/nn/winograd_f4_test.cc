@@ -193,8 +193,8 @@ void ExpectFusedEqualsSeparate(const Case& k, bool with_bias) {
     std::vector<T> y(k.images * plane);
     for (std::size_t j = 0; j < y.size(); ++j) {
       const T v = with_bias ? src[j] + bias[o] : src[j];
-      y[j] = FinishOutput<T, kAffine, kRelu>(v, kAffine ? scale[o] : T(1),
-                                             kAffine ? shift[o] : T(0));
+      y[j] =
+          FinishOutput<T, kAffine, kRelu>(v, kAffine ? scale[o] : T(1), kAffine ? shift[o] : T(0));
     }
     if (!kPool) {
       want.insert(want.end(), y.begin(), y.end());
@@ -213,8 +213,8 @@ void ExpectFusedEqualsSeparate(const Case& k, bool with_bias) {
   ASSERT_EQ(fused.size(), want.size()) << k.Name();
   for (std::size_t j = 0; j < want.size(); ++j) {
     ASSERT_EQ(std::memcmp(&fused[j], &want[j], sizeof(T)), 0)
-        << k.Name() << " affine " << kAffine << " relu " << kRelu << " pool " << kPool
-        << " bias " << with_bias << " at " << j << ": " << fused[j] << " vs " << want[j];
+        << k.Name() << " affine " << kAffine << " relu " << kRelu << " pool " << kPool << " bias "
+        << with_bias << " at " << j << ": " << fused[j] << " vs " << want[j];
   }
 }
 
