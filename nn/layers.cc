@@ -23,6 +23,7 @@
 #include "nn/internal/max_pool_rule.h"
 #include "nn/internal/partition.h"
 #include "nn/internal/winograd.h"
+#include "nn/internal/winograd_f4.h"
 
 namespace imcnas::nn {
 namespace {
@@ -37,9 +38,11 @@ using internal::NumGroups;
 // Columns of one im2col chunk: large enough for an efficient matrix product, small enough for
 // the chunk to stay near the caches.
 constexpr int kTargetColumns = 1024;
-// Tiles of one Winograd chunk (4 output pixels each); the same trade-off. Chunks are whole
-// images, so a map of more than 256 tiles makes chunks of one image, however many tiles.
-constexpr int kTargetTiles = 256;
+// Tiles of one Winograd F(2x2) chunk (4 output pixels each); the same trade-off. Chunks are
+// whole images, so a map of more than 256 tiles makes chunks of one image, however many tiles.
+// F(4x4) takes half as many (16 output pixels and 36 transformed values each): 1 thread,
+// interleaved minima of 3, inference b01 66.9 ms against 70.0 with a quarter, b11 42.5 / 44.1.
+constexpr int kWinogradTargetTiles = 256;
 
 template <typename T>
 void Require(bool ok, const std::string& what) {
@@ -163,7 +166,9 @@ Conv2d<T>::Conv2d(int in_channels, int out_channels, int kernel, int stride, int
               in_channels <= internal::direct::kMaxInputs &&
               (algorithm == ConvAlgorithm::kAuto || algorithm == ConvAlgorithm::kDirect)),
       winograd_(SameSize3x3(kernel, stride, padding) && !direct_ &&
-                (algorithm == ConvAlgorithm::kAuto || algorithm == ConvAlgorithm::kWinograd)),
+                (algorithm == ConvAlgorithm::kAuto || algorithm == ConvAlgorithm::kWinograd ||
+                 algorithm == ConvAlgorithm::kWinograd2)),
+      algorithm_(algorithm),
       ws_(workspace ? std::move(workspace) : std::make_shared<Workspace<T>>()) {}
 
 // Output columns [lo, hi) read input columns ix = ox*stride - pad + kx inside [0, w).
@@ -252,7 +257,7 @@ void Conv2d<T>::Col2Im(const T* col, int n0, int images, int oh, int ow, Tensor<
 
 template <typename T>
 void Conv2d<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& output,
-                        bool /*training*/) {
+                        bool training) {
   const Tensor<T>& x = *inputs.at(0);
   Require<T>(static_cast<int>(x.shape(0)) == in_, "Conv2d: input channel count mismatch");
   const int n = static_cast<int>(x.shape(1));
@@ -265,7 +270,7 @@ void Conv2d<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& 
   if (foldable()) {
     internal::winograd::OutputEpilogue<T> epilogue;
     epilogue.bias = has_bias_ ? bias_.data() : nullptr;
-    FoldableForward(x, output, epilogue);
+    FoldableForward(x, output, epilogue, training);
     return;
   }
   const int p = oh * ow;
@@ -367,41 +372,93 @@ void Conv2d<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tens
 }
 
 namespace {
+// The two Winograd algorithms as policies of the forward pass: F(2x2, 3x3) (internal/winograd.h,
+// also the backward pass) and F(4x4, 3x3) (internal/winograd_f4.h, inference only).
+template <typename T>
+struct WinogradF2 {
+  using Grid = internal::winograd::Grid;
+  static constexpr int kElements = internal::winograd::kElements;
+  static constexpr int kTargetTiles = kWinogradTargetTiles;
+  static void TransformWeights(const T* w, int out, int in, T* u) {
+    internal::winograd::TransformWeights(w, out, in, u);
+  }
+  static void TransformInput(const T* x, int channels, std::size_t channel_stride, int images,
+                             const Grid& g, T* v, std::size_t tiles, T* scratch) {
+    internal::winograd::TransformInput(x, channels, channel_stride, images, g, v, tiles, scratch);
+  }
+  static void TransformOutput(const T* m, int channels, std::size_t tiles, int images,
+                              const Grid& g, T* y, std::size_t channel_stride,
+                              const internal::winograd::OutputEpilogue<T>& ep, T* scratch) {
+    internal::winograd::TransformOutput(m, channels, tiles, images, g, y, channel_stride, ep,
+                                        scratch);
+  }
+  static std::size_t ScratchSize(const Grid& g, std::size_t tiles) {
+    return internal::winograd::ScratchSize(g, tiles);
+  }
+};
+
+template <typename T>
+struct WinogradF4 {
+  using Grid = internal::winograd4::Grid;
+  static constexpr int kElements = internal::winograd4::kElements;
+  // 16 outputs per tile: half F2's tiles per chunk keeps the transformed buffers (36 values per
+  // tile) about as large as F2's.
+  static constexpr int kTargetTiles = kWinogradTargetTiles / 2;
+  static void TransformWeights(const T* w, int out, int in, T* u) {
+    internal::winograd4::TransformWeights(w, out, in, u);
+  }
+  static void TransformInput(const T* x, int channels, std::size_t channel_stride, int images,
+                             const Grid& g, T* v, std::size_t tiles, T* scratch) {
+    internal::winograd4::TransformInput(x, channels, channel_stride, images, g, v, tiles,
+                                        scratch);
+  }
+  static void TransformOutput(const T* m, int channels, std::size_t tiles, int images,
+                              const Grid& g, T* y, std::size_t channel_stride,
+                              const internal::winograd::OutputEpilogue<T>& ep, T* scratch) {
+    internal::winograd4::TransformOutput(m, channels, tiles, images, g, y, channel_stride, ep,
+                                         scratch);
+  }
+  static std::size_t ScratchSize(const Grid& g, std::size_t tiles) {
+    return internal::winograd4::ScratchSize(g, tiles);
+  }
+};
+
 // The partition of a Winograd pass over a C x N x H x W input: chunks of whole images of about
-// kTargetTiles tiles inside the fixed groups.
+// Scheme::kTargetTiles tiles inside the fixed groups.
+template <typename Scheme>
 struct WinogradPlan {
   template <typename T>
   WinogradPlan(const Tensor<T>& x, int out, int in)
       : n(static_cast<int>(x.shape(1))),
         grid{static_cast<int>(x.shape(2)), static_cast<int>(x.shape(3))},
         per_image(grid.per_image()),
-        chunk(std::max(1, kTargetTiles / per_image)),
+        chunk(std::max(1, Scheme::kTargetTiles / per_image)),
         groups(NumGroups(n)),
         plane(static_cast<std::size_t>(out) * in),
         x_stride(static_cast<std::size_t>(n) * grid.h * grid.w) {}
   int n;
-  internal::winograd::Grid grid;
+  typename Scheme::Grid grid;
   int per_image, chunk, groups;
   std::size_t plane;     // out x in: one transformed weight matrix
   std::size_t x_stride;  // between channels of a C x N x H x W tensor
 };
 }  // namespace
 
-// Both passes transform the weights afresh: they may have changed since the last pass. Each of
-// the 16 matrices is then packed for internal::gemm: as it is (out x in) for the forward
-// product, transposed (in x out) for the input gradient.
+// Every pass transforms the weights afresh: they may have changed since the last pass. Each of
+// the Scheme::kElements matrices is then packed for internal::gemm: as it is (out x in) for the
+// forward product, transposed (in x out) for the input gradient.
 template <typename T>
+template <typename Scheme>
 void Conv2d<T>::TransformWeights(bool transposed) {
-  namespace wg = internal::winograd;
   const std::size_t plane = static_cast<std::size_t>(out_) * in_;
-  transformed_.resize(wg::kElements * plane);
-  wg::TransformWeights(weight_.data(), out_, in_, transformed_.data());
+  transformed_.resize(Scheme::kElements * plane);
+  Scheme::TransformWeights(weight_.data(), out_, in_, transformed_.data());
   const int rows = transposed ? in_ : out_, depth = transposed ? out_ : in_;
   const std::size_t packed_plane =
       static_cast<std::size_t>(internal::gemm::PackedRows(rows)) * depth;
-  packed_.resize(wg::kElements * packed_plane);
+  packed_.resize(Scheme::kElements * packed_plane);
 #pragma omp parallel for schedule(static) if (plane >= 4096)
-  for (int e = 0; e < wg::kElements; ++e) {
+  for (int e = 0; e < Scheme::kElements; ++e) {
     internal::gemm::Pack(transformed_.data() + e * plane, rows, depth,
                          transposed ? 1 : static_cast<std::size_t>(in_),
                          transposed ? static_cast<std::size_t>(in_) : 1,
@@ -426,10 +483,10 @@ std::size_t RowStride(std::size_t padded) {
   return padded + 64 / sizeof(T);
 }
 template <typename T>
-void ZeroPadding(T* buffer, int channels, std::size_t tiles, std::size_t padded,
+void ZeroPadding(T* buffer, int elements, int channels, std::size_t tiles, std::size_t padded,
                  std::size_t stride) {
   if (padded == tiles) return;
-  for (int e = 0; e < internal::winograd::kElements; ++e) {
+  for (int e = 0; e < elements; ++e) {
     T* slice = buffer + e * internal::winograd::XiStride(channels, stride);
     for (int c = 0; c < channels; ++c) {
       std::fill(slice + c * stride + tiles, slice + c * stride + padded, T(0));
@@ -438,9 +495,6 @@ void ZeroPadding(T* buffer, int channels, std::size_t tiles, std::size_t padded,
 }
 }  // namespace
 
-// Winograd F(2x2, 3x3): per chunk of images, transform the input tiles, one matrix product per
-// tile element, transform back (internal/winograd.h). Chunks stay inside the fixed groups, so the
-// result does not depend on the thread count.
 template <typename T>
 void Conv2d<T>::ForwardInference(const Tensor<T>& x, const BatchNorm<T>& bn, bool pool,
                                  Tensor<T>& output) {
@@ -458,17 +512,32 @@ void Conv2d<T>::ForwardInference(const Tensor<T>& x, const BatchNorm<T>& bn, boo
   epilogue.shift = shift.data();
   epilogue.relu = bn.fused_relu();
   epilogue.pool = pool;
-  FoldableForward(x, output, epilogue);
+  FoldableForward(x, output, epilogue, false);
 }
 
 template <typename T>
 void Conv2d<T>::FoldableForward(const Tensor<T>& x, Tensor<T>& output,
-                                const internal::winograd::OutputEpilogue<T>& epilogue) {
+                                const internal::winograd::OutputEpilogue<T>& epilogue,
+                                bool training) {
   if (direct_) {
     DirectForward(x, output, epilogue);
+  } else if (winograd4(static_cast<int>(x.shape(2)), static_cast<int>(x.shape(3)), training)) {
+    WinogradForward<WinogradF4<T>>(x, output, epilogue);
   } else {
-    WinogradForward(x, output, epilogue);
+    WinogradForward<WinogradF2<T>>(x, output, epilogue);
   }
+}
+
+// F(4x4, 3x3) computes 36 products per 4x4 outputs against F(2x2, 3x3)'s 16 per 2x2: fewer
+// wherever the tiles are not mostly outside the map (2x2, 5x5 and 6x6 maps excepted). Training
+// keeps F(2x2) so that the backward pass is the exact adjoint of the forward computation, and
+// F(4x4)'s rounding (about 7x F(2x2)'s in rms, internal/winograd_f4.h) stays out of the weights.
+template <typename T>
+bool Conv2d<T>::winograd4(int h, int w, bool training) const {
+  if (!winograd_ || training || algorithm_ == ConvAlgorithm::kWinograd2) return false;
+  const long long f4 = 36LL * ((h + 3) / 4) * ((w + 3) / 4);
+  const long long f2 = 16LL * ((h + 1) / 2) * ((w + 1) / 2);
+  return f4 < f2;
 }
 
 // Direct 3x3 convolution (internal/direct_conv.h): one image at a time, images split over the
@@ -536,15 +605,19 @@ void Conv2d<T>::DirectBackward(const Tensor<T>& x, const Tensor<T>& output_grad,
   if (has_bias_) AddGroupsInOrder(partials, groups, slot, lanes + weights, out_, bias_grad_.data());
 }
 
+// Winograd F(2x2, 3x3) or F(4x4, 3x3) (Scheme): per chunk of images, transform the input tiles,
+// one matrix product per tile element, transform back (internal/winograd.h, winograd_f4.h).
+// Chunks stay inside the fixed groups, so the result does not depend on the thread count.
 template <typename T>
+template <typename Scheme>
 void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output,
                                 const internal::winograd::OutputEpilogue<T>& epilogue) {
-  namespace wg = internal::winograd;
-  const WinogradPlan plan(x, out_, in_);
+  constexpr int kElements = Scheme::kElements;
+  const WinogradPlan<Scheme> plan(x, out_, in_);
   const int n = plan.n, per_image = plan.per_image, chunk = plan.chunk, groups = plan.groups;
-  const wg::Grid grid = plan.grid;
+  const typename Scheme::Grid grid = plan.grid;
   const std::size_t x_stride = plan.x_stride;
-  TransformWeights(false);
+  TransformWeights<Scheme>(false);
   const std::size_t packed_plane =
       static_cast<std::size_t>(internal::gemm::PackedRows(out_)) * in_;
 #pragma omp parallel for schedule(static)
@@ -555,22 +628,24 @@ void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output,
       const int m = std::min(chunk, ge - n0);
       const std::size_t tiles = static_cast<std::size_t>(m) * per_image;
       const std::size_t tp = PaddedTiles<T>(tiles), ld = RowStride<T>(tp);
-      const std::size_t xs_in = wg::XiStride(in_, ld), xs_out = wg::XiStride(out_, ld);
-      T* v = ws_->Thread(omp_get_thread_num(), wg::kElements * xs_in + wg::ScratchSize(grid, ld));
-      T* mm = ws_->Thread2(omp_get_thread_num(), wg::kElements * xs_out);
+      const std::size_t xs_in = internal::winograd::XiStride(in_, ld);
+      const std::size_t xs_out = internal::winograd::XiStride(out_, ld);
+      T* v = ws_->Thread(omp_get_thread_num(),
+                         kElements * xs_in + Scheme::ScratchSize(grid, ld));
+      T* mm = ws_->Thread2(omp_get_thread_num(), kElements * xs_out);
       const std::size_t offset = static_cast<std::size_t>(n0) * grid.h * grid.w;
-      T* scratch = v + wg::kElements * xs_in;
-      wg::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, ld, scratch);
-      ZeroPadding(v, in_, tiles, tp, ld);
-      for (int e = 0; e < wg::kElements; ++e) {
+      T* scratch = v + kElements * xs_in;
+      Scheme::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, ld, scratch);
+      ZeroPadding(v, kElements, in_, tiles, tp, ld);
+      for (int e = 0; e < kElements; ++e) {
         internal::gemm::Multiply(packed_.data() + e * packed_plane, out_, in_, v + e * xs_in, ld,
                                  static_cast<int>(tp), mm + e * xs_out, ld);
       }
       // A pooled output has a quarter of the input's pixels per plane.
       const std::size_t out_offset = epilogue.pool ? offset / 4 : offset;
       const std::size_t out_stride = epilogue.pool ? x_stride / 4 : x_stride;
-      wg::TransformOutput(mm, out_, ld, m, grid, output.data() + out_offset, out_stride, epilogue,
-                          scratch);
+      Scheme::TransformOutput(mm, out_, ld, m, grid, output.data() + out_offset, out_stride,
+                              epilogue, scratch);
     }
   }
 }
@@ -578,12 +653,12 @@ void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output,
 template <typename T>
 void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_grad, Tensor<T>* dx) {
   namespace wg = internal::winograd;
-  const WinogradPlan plan(x, out_, in_);
+  const WinogradPlan<WinogradF2<T>> plan(x, out_, in_);
   const int n = plan.n, per_image = plan.per_image, chunk = plan.chunk, groups = plan.groups;
   const wg::Grid grid = plan.grid;
   const std::size_t plane = plan.plane, x_stride = plan.x_stride;
   if (dx) {
-    TransformWeights(true);  // only the input gradient needs the weights
+    TransformWeights<WinogradF2<T>>(true);  // only the input gradient needs the weights
   } else {
     ws_->Reserve(omp_get_max_threads());
   }
@@ -613,7 +688,7 @@ void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_gra
       wg::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, ld, scratch);
       wg::TransformOutputGradient(output_grad.data() + offset, out_, x_stride, m, grid, dm, ld,
                                   scratch);
-      if (dx) ZeroPadding(dm, out_, tiles, tp, ld);
+      if (dx) ZeroPadding(dm, wg::kElements, out_, tiles, tp, ld);
       for (int e = 0; e < wg::kElements; ++e) {
         const ConstMatrixMap<T> vm(v + e * xs_in, in_, t, OuterStride<>(static_cast<Index>(ld)));
         const ConstMatrixMap<T> dmm(dm + e * xs_out, out_, t,

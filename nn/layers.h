@@ -78,15 +78,18 @@ class WeightedLayer : public Layer<T> {
 
 // How a convolution is computed. kAuto: for 3x3 kernels with stride 1 and padding 1, directly
 // (internal/direct_conv.h) with at most internal::direct::kMaxInputs input channels, else by
-// Winograd F(2x2, 3x3) (internal/winograd.h); im2col and matrix products for every other shape.
-// kIm2col, kWinograd and kDirect force one (tests compare them); a shape the forced one cannot
-// take falls back to im2col.
-enum class ConvAlgorithm { kAuto, kIm2col, kWinograd, kDirect };
+// Winograd: F(2x2, 3x3) (internal/winograd.h) for training and for both passes' products, and
+// F(4x4, 3x3) (internal/winograd_f4.h) for inference where it needs fewer products (see
+// Conv2d::winograd4); im2col and matrix products for every other shape. kIm2col, kWinograd (as
+// kAuto but never direct), kWinograd2 (F(2x2) only) and kDirect force one (tests compare them); a
+// shape the forced one cannot take falls back to im2col.
+enum class ConvAlgorithm { kAuto, kIm2col, kWinograd, kWinograd2, kDirect };
 
 // k x k convolution, stride s, zero padding p, optional bias. Weight element order is PyTorch's
 // [out][in][ky][kx]; bias [out]. Computed as ConvAlgorithm says: for 3x3 / stride 1 / padding 1,
-// directly (at most 4 input channels) or by Winograd F(2x2, 3x3); otherwise im2col and matrix
-// products per chunk of images (1x1 stride-1 convs need no im2col).
+// directly (at most 4 input channels) or by Winograd (F(2x2, 3x3) for training, F(4x4, 3x3) for
+// inference where it needs fewer products); otherwise im2col and matrix products per chunk of
+// images (1x1 stride-1 convs need no im2col).
 template <typename T>
 class Conv2d : public WeightedLayer<T> {
  public:
@@ -108,6 +111,8 @@ class Conv2d : public WeightedLayer<T> {
   int out_channels() const { return out_; }
   int kernel() const { return k_; }
   bool winograd() const { return winograd_; }
+  // Whether a forward pass over h x w maps uses F(4x4, 3x3) (else F(2x2, 3x3)).
+  bool winograd4(int h, int w, bool training) const;
   bool direct() const { return direct_; }
   bool foldable() const { return winograd_ || direct_; }
 
@@ -124,13 +129,15 @@ class Conv2d : public WeightedLayer<T> {
   void Col2Im(const T* col, int n0, int images, int oh, int ow, Tensor<T>& dx) const;
   // Into transformed_ and, packed for internal::gemm (transposed for the input gradient), into
   // packed_; sizes the workspace for this pass.
+  template <typename Scheme>
   void TransformWeights(bool transposed);
+  template <typename Scheme>
   void WinogradForward(const Tensor<T>& x, Tensor<T>& output,
                        const internal::winograd::OutputEpilogue<T>& epilogue);
   void WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_grad, Tensor<T>* dx);
   // Forward of a foldable() convolution with `epilogue` (see ForwardInference).
   void FoldableForward(const Tensor<T>& x, Tensor<T>& output,
-                       const internal::winograd::OutputEpilogue<T>& epilogue);
+                       const internal::winograd::OutputEpilogue<T>& epilogue, bool training);
   void DirectForward(const Tensor<T>& x, Tensor<T>& output,
                      const internal::winograd::OutputEpilogue<T>& epilogue);
   void DirectBackward(const Tensor<T>& x, const Tensor<T>& output_grad, Tensor<T>* dx);
@@ -138,8 +145,9 @@ class Conv2d : public WeightedLayer<T> {
   int in_, out_, k_, stride_, pad_;
   bool direct_;
   bool winograd_;
+  ConvAlgorithm algorithm_;
   std::shared_ptr<Workspace<T>> ws_;
-  std::vector<T> transformed_;  // Winograd: the weights as 16 x out x in matrices
+  std::vector<T> transformed_;  // Winograd: the weights as 16 (or 36) x out x in matrices
   std::vector<T> packed_;  // Winograd: the same, packed for internal::gemm
   std::vector<T> transformed_grad_;  // Winograd: their gradient summed over the groups
 };

@@ -2,8 +2,9 @@
 // lowering of the same 3x3 / stride 1 / padding 1 convolution: forward output, input gradient,
 // weight and bias gradients, on maps with odd and even sides (tiles half outside), single rows
 // and columns, maps wider than two vectors, maps larger than one chunk, groups of several
-// chunks, and batches spanning several groups. Double agrees to rounding; float to 1e-5
-// relative, the tolerance of the PyTorch fixtures.
+// chunks, and batches spanning several groups; and the inference pass, which uses F(4x4, 3x3)
+// where it needs fewer products. Double agrees to rounding; float to 1e-5 relative, the
+// tolerance of the PyTorch fixtures.
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -97,6 +98,73 @@ const std::vector<Shape> kShapes = {
     {4, 5, 24, 12, 12, true},  // 7 images per chunk, 3 per group
 };
 
+// The inference pass (F(4x4, 3x3) where Conv2d::winograd4 says so, else F(2x2)) against im2col.
+// Where F(4x4) is used its output must also differ in some bit from the training pass's F(2x2)
+// output (the two round differently), so that a silent fallback to F(2x2) fails.
+template <typename T>
+void CompareInference(const Shape& s, double tolerance) {
+  const std::string what = "inference, in " + std::to_string(s.in) + " out " +
+                           std::to_string(s.out) + " n " + std::to_string(s.n) + " " +
+                           std::to_string(s.h) + "x" + std::to_string(s.w);
+  Conv2d<T> wino(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kWinograd);
+  Conv2d<T> direct(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kIm2col);
+  std::mt19937_64 gen(static_cast<std::uint64_t>(s.out * 1000 + s.h * 10 + s.w));
+  std::normal_distribution<double> normal;
+  for (std::size_t i = 0; i < wino.weight().size(); ++i) {
+    wino.weight()(i) = direct.weight()(i) = static_cast<T>(normal(gen));
+  }
+  for (std::size_t i = 0; i < wino.bias().size(); ++i) {
+    wino.bias()(i) = direct.bias()(i) = static_cast<T>(normal(gen));
+  }
+  Tensor<T> x;
+  EnsureShape(x, s.in, s.n, s.h, s.w);
+  for (auto& v : x) v = static_cast<T>(normal(gen));
+  Tensor<T> y1, y2, y3;
+  wino.Forward({&x}, y1, false);
+  direct.Forward({&x}, y2, false);
+  ASSERT_EQ(y1.shape(), y2.shape()) << what;
+  EXPECT_LT(RelativeError(y1.data(), y2.data(), y1.size()), tolerance) << what;
+  wino.Forward({&x}, y3, true);  // F(2x2)
+  if (wino.winograd4(s.h, s.w, false)) {
+    EXPECT_NE(y1, y3) << what << ": F(4x4) gave F(2x2)'s bits";
+  } else {
+    EXPECT_EQ(y1, y3) << what;
+  }
+}
+
+// Maps where F(4x4) needs fewer products and where it does not (1x1, 2x2, 5x5, 6x6), maps not a
+// multiple of 4 (last tiles partly outside), several images per chunk and several chunks per
+// group.
+const std::vector<Shape> kInferenceShapes = {
+    {3, 4, 2, 6, 5, true},    {17, 9, 3, 7, 7, false},  {8, 16, 2, 8, 8, true},
+    {5, 3, 4, 1, 1, true},    {4, 6, 2, 1, 9, false},   {4, 6, 2, 10, 1, true},
+    {6, 5, 2, 33, 34, true},  {7, 8, 19, 4, 6, false},  {3, 4, 16, 23, 23, true},
+    {4, 5, 24, 12, 12, true}, {9, 7, 5, 2, 2, true},    {8, 8, 3, 5, 5, false},
+    {8, 8, 3, 6, 6, true},    {12, 16, 40, 14, 14, true}, {32, 16, 2, 28, 28, false},
+};
+
+TEST(ConvAlgorithm, Winograd4OnlyForInferenceWhereItNeedsFewerProducts) {
+  const Conv2d<float> conv(8, 8, 3, 1, 1, false);
+  for (int side : {3, 4, 7, 8, 9, 14, 16, 28, 32}) {
+    EXPECT_TRUE(conv.winograd4(side, side, false)) << side;
+    EXPECT_FALSE(conv.winograd4(side, side, true)) << side;
+  }
+  for (int side : {1, 2, 5, 6}) EXPECT_FALSE(conv.winograd4(side, side, false)) << side;
+  EXPECT_FALSE(Conv2d<float>(8, 8, 3, 1, 1, false, nullptr, ConvAlgorithm::kWinograd2)
+                   .winograd4(16, 16, false));
+  EXPECT_TRUE(Conv2d<float>(8, 8, 3, 1, 1, false, nullptr, ConvAlgorithm::kWinograd2).winograd());
+  EXPECT_FALSE(Conv2d<float>(2, 8, 3, 1, 1, false).winograd4(16, 16, false));  // direct
+  EXPECT_FALSE(Conv2d<float>(8, 8, 3, 2, 1, false).winograd4(16, 16, false));  // strided
+}
+
+TEST(ConvAlgorithm, InferenceEqualsIm2colInDouble) {
+  for (const Shape& s : kInferenceShapes) CompareInference<double>(s, 1e-12);
+}
+
+TEST(ConvAlgorithm, InferenceEqualsIm2colInFloat) {
+  for (const Shape& s : kInferenceShapes) CompareInference<float>(s, 1e-5);
+}
+
 // Shapes for the direct convolution: 1-4 input channels; widths below one vector, between one
 // and two, above two (several column pairs) and odd.
 const std::vector<Shape> kDirectShapes = {
@@ -139,10 +207,11 @@ TEST(ConvAlgorithm, DirectEqualsIm2colInFloat) {
 }
 
 TEST(ConvAlgorithm, WinogradAndDirectAreExactForAnIdentityKernel) {
-  // A kernel with a single 1 at (ky, kx) shifts the map; both must reproduce the shift exactly
-  // (every value passes through one multiplication by 1 plus exact zeros), padding zeros
-  // included.
-  for (ConvAlgorithm algorithm : {ConvAlgorithm::kWinograd, ConvAlgorithm::kDirect}) {
+  // A kernel with a single 1 at (ky, kx) shifts the map; F(2x2, 3x3) and the direct convolution
+  // must reproduce the shift exactly (every value passes through one multiplication by 1 plus
+  // exact zeros), padding zeros included. (F(4x4)'s transformed kernel holds 1/6 and 1/24, which
+  // float cannot represent: the inference tests bound its error instead.)
+  for (ConvAlgorithm algorithm : {ConvAlgorithm::kWinograd2, ConvAlgorithm::kDirect}) {
     for (int ky = 0; ky < 3; ++ky) {
       for (int kx = 0; kx < 3; ++kx) {
         Conv2d<float> conv(1, 1, 3, 1, 1, false, nullptr, algorithm);
