@@ -33,14 +33,17 @@ namespace imcnas::nn::internal::winograd {
 
 inline constexpr int kElements = 16;  // values of a 4x4 tile (the xi index)
 
-// Tiles of a map of h x w outputs (= inputs: 3x3, stride 1, padding 1): 2x2 outputs each, the
-// last row or column of tiles half outside for odd sizes (its outside outputs are dropped).
-struct Grid {
+// Tiles of a map of h x w outputs (= inputs: 3x3, stride 1, padding 1), kM x kM outputs each,
+// the last row or column of tiles partly outside for sizes not a multiple of kM (the outside
+// outputs are dropped, the outside inputs read as zero).
+template <int kM>
+struct TileGrid {
   int h = 0, w = 0;
-  int rows() const { return (h + 1) / 2; }
-  int cols() const { return (w + 1) / 2; }
+  int rows() const { return (h + kM - 1) / kM; }
+  int cols() const { return (w + kM - 1) / kM; }
   int per_image() const { return rows() * cols(); }
 };
+using Grid = TileGrid<2>;  // F(2x2, 3x3)'s
 
 // Distance between the xi slices of a transformed buffer of `channels` rows of `tiles` values:
 // one row of 16 values more than the slice. The transforms read or write the 16 slices at once;

@@ -45,15 +45,8 @@ using winograd::XiStride;
 
 inline constexpr int kElements = 36;  // values of a 6x6 tile (the xi index)
 
-// Tiles of a map of h x w outputs (= inputs): 4x4 outputs each, the last row or column of tiles
-// partly outside for sizes not a multiple of 4 (outside outputs are dropped, outside inputs read
-// as zero).
-struct Grid {
-  int h = 0, w = 0;
-  int rows() const { return (h + 3) / 4; }
-  int cols() const { return (w + 3) / 4; }
-  int per_image() const { return rows() * cols(); }
-};
+// Tiles of 4x4 outputs (winograd::TileGrid).
+using Grid = winograd::TileGrid<4>;
 
 // Scratch of a transform of a chunk of `tiles` (>= images * per_image) tiles: 6 planes of 4
 // column-transformed values per tile with guards and a row of zeros (TransformInput); that

@@ -35,6 +35,18 @@ double RelativeError(const T* a, const T* b, std::size_t size) {
   return norm == 0 ? diff : diff / norm;
 }
 
+// Gives both convolutions the same normally distributed weights and biases.
+template <typename T>
+void SetSameParameters(Conv2d<T>& a, Conv2d<T>& b, std::mt19937_64& gen) {
+  std::normal_distribution<double> normal;
+  for (std::size_t i = 0; i < a.weight().size(); ++i) {
+    a.weight()(i) = b.weight()(i) = static_cast<T>(normal(gen));
+  }
+  for (std::size_t i = 0; i < a.bias().size(); ++i) {
+    a.bias()(i) = b.bias()(i) = static_cast<T>(normal(gen));
+  }
+}
+
 // `algorithm` (Winograd or direct) against im2col.
 template <typename T>
 void Compare(const Shape& s, double tolerance, ConvAlgorithm algorithm = ConvAlgorithm::kWinograd) {
@@ -51,12 +63,7 @@ void Compare(const Shape& s, double tolerance, ConvAlgorithm algorithm = ConvAlg
   ASSERT_FALSE(direct.winograd() || direct.direct());
   std::mt19937_64 gen(static_cast<std::uint64_t>(s.in * 1000 + s.h * 10 + s.w));
   std::normal_distribution<double> normal;
-  for (std::size_t i = 0; i < wino.weight().size(); ++i) {
-    wino.weight()(i) = direct.weight()(i) = static_cast<T>(normal(gen));
-  }
-  for (std::size_t i = 0; i < wino.bias().size(); ++i) {
-    wino.bias()(i) = direct.bias()(i) = static_cast<T>(normal(gen));
-  }
+  SetSameParameters(wino, direct, gen);
   Tensor<T> x, dy;
   EnsureShape(x, s.in, s.n, s.h, s.w);
   EnsureShape(dy, s.out, s.n, s.h, s.w);
@@ -110,12 +117,7 @@ void CompareInference(const Shape& s, double tolerance) {
   Conv2d<T> direct(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kIm2col);
   std::mt19937_64 gen(static_cast<std::uint64_t>(s.out * 1000 + s.h * 10 + s.w));
   std::normal_distribution<double> normal;
-  for (std::size_t i = 0; i < wino.weight().size(); ++i) {
-    wino.weight()(i) = direct.weight()(i) = static_cast<T>(normal(gen));
-  }
-  for (std::size_t i = 0; i < wino.bias().size(); ++i) {
-    wino.bias()(i) = direct.bias()(i) = static_cast<T>(normal(gen));
-  }
+  SetSameParameters(wino, direct, gen);
   Tensor<T> x;
   EnsureShape(x, s.in, s.n, s.h, s.w);
   for (auto& v : x) v = static_cast<T>(normal(gen));
