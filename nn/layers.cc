@@ -529,7 +529,8 @@ void Conv2d<T>::FoldableForward(const Tensor<T>& x, Tensor<T>& output,
 }
 
 // F(4x4, 3x3) computes 36 products per 4x4 outputs against F(2x2, 3x3)'s 16 per 2x2: fewer
-// wherever the tiles are not mostly outside the map (2x2, 5x5 and 6x6 maps excepted). Training
+// wherever the tiles are not mostly outside the map (not on 1- and 2-pixel rows or columns, nor
+// on 5x5, 6x6 or 6x5 maps, where the counts are equal). Training
 // keeps F(2x2) so that the backward pass is the exact adjoint of the forward computation, and
 // F(4x4)'s rounding (about 7x F(2x2)'s in rms, internal/winograd_f4.h) stays out of the weights.
 template <typename T>

@@ -111,7 +111,9 @@ class Conv2d : public WeightedLayer<T> {
   int out_channels() const { return out_; }
   int kernel() const { return k_; }
   bool winograd() const { return winograd_; }
-  // Whether a forward pass over h x w maps uses F(4x4, 3x3) (else F(2x2, 3x3)).
+  // Whether a forward pass over h x w maps uses F(4x4, 3x3) (else F(2x2, 3x3)). Backward()
+  // is F(2x2)'s adjoint: after an inference pass (F(4x4)) it is the exact convolution's gradient
+  // to rounding, not the adjoint of what ran (the network refuses it after folded passes anyway).
   bool winograd4(int h, int w, bool training) const;
   bool direct() const { return direct_; }
   bool foldable() const { return winograd_ || direct_; }

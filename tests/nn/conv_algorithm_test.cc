@@ -5,8 +5,11 @@
 // chunks, and batches spanning several groups; and the inference pass, which uses F(4x4, 3x3)
 // where it needs fewer products. Double agrees to rounding; float to 1e-5 relative, the
 // tolerance of the PyTorch fixtures.
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -143,6 +146,9 @@ const std::vector<Shape> kInferenceShapes = {
     {6, 5, 2, 33, 34, true},  {7, 8, 19, 4, 6, false},  {3, 4, 16, 23, 23, true},
     {4, 5, 24, 12, 12, true}, {9, 7, 5, 2, 2, true},    {8, 8, 3, 5, 5, false},
     {8, 8, 3, 6, 6, true},    {12, 16, 40, 14, 14, true}, {32, 16, 2, 28, 28, false},
+    {5, 6, 3, 3, 3, true},    {4, 4, 2, 6, 10, true},   {3, 5, 2, 3, 7, false},
+    {3, 5, 2, 7, 3, true},    {6, 9, 1, 4, 3, true},    {7, 7, 33, 3, 4, true},
+    {9, 13, 5, 11, 13, true}, {16, 24, 3, 18, 22, false}, {5, 3, 7, 9, 9, true},
 };
 
 TEST(ConvAlgorithm, Winograd4OnlyForInferenceWhereItNeedsFewerProducts) {
@@ -165,6 +171,115 @@ TEST(ConvAlgorithm, InferenceEqualsIm2colInDouble) {
 
 TEST(ConvAlgorithm, InferenceEqualsIm2colInFloat) {
   for (const Shape& s : kInferenceShapes) CompareInference<float>(s, 1e-5);
+}
+
+// The inference pass gives the same bits with 1, 2 and 3 OpenMP threads.
+template <typename T>
+void ExpectThreadCountInvariant(const Shape& s) {
+  Conv2d<T> conv(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kWinograd);
+  Conv2d<T> unused(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kIm2col);
+  std::mt19937_64 gen(7);
+  SetSameParameters(conv, unused, gen);
+  std::normal_distribution<double> normal;
+  Tensor<T> x;
+  EnsureShape(x, s.in, s.n, s.h, s.w);
+  for (auto& v : x) v = static_cast<T>(normal(gen));
+  Tensor<T> y[3];
+  const int saved = omp_get_max_threads();
+  for (int t = 0; t < 3; ++t) {
+    omp_set_num_threads(t + 1);
+    conv.Forward({&x}, y[t], false);
+  }
+  omp_set_num_threads(saved);
+  EXPECT_EQ(y[0], y[1]) << s.h << "x" << s.w;
+  EXPECT_EQ(y[0], y[2]) << s.h << "x" << s.w;
+}
+
+TEST(ConvAlgorithm, InferenceDoesNotDependOnTheThreadCount) {
+  for (const Shape& s : kInferenceShapes) {
+    ExpectThreadCountInvariant<float>(s);
+    ExpectThreadCountInvariant<double>(s);
+  }
+}
+
+// One image alone gives the bits it gets inside a batch (chunks of other sizes and columns,
+// other register blocks of the products).
+TEST(ConvAlgorithm, InferenceOfOneImageEqualsItsRowInTheBatch) {
+  for (const Shape& s : kInferenceShapes) {
+    Conv2d<float> conv(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kWinograd);
+    Conv2d<float> unused(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kIm2col);
+    std::mt19937_64 gen(3);
+    SetSameParameters(conv, unused, gen);
+    std::normal_distribution<double> normal;
+    Tensor<float> x, x1, y, y1;
+    EnsureShape(x, s.in, s.n, s.h, s.w);
+    for (auto& v : x) v = static_cast<float>(normal(gen));
+    const int last = s.n - 1;
+    const std::size_t plane = static_cast<std::size_t>(s.h) * s.w;
+    EnsureShape(x1, s.in, 1, s.h, s.w);
+    for (int c = 0; c < s.in; ++c) {
+      std::copy_n(x.data() + (static_cast<std::size_t>(c) * s.n + last) * plane, plane,
+                  x1.data() + c * plane);
+    }
+    conv.Forward({&x}, y, false);
+    conv.Forward({&x1}, y1, false);
+    for (int c = 0; c < s.out; ++c) {
+      EXPECT_EQ(0, std::memcmp(y.data() + (static_cast<std::size_t>(c) * s.n + last) * plane,
+                               y1.data() + c * plane, plane * sizeof(float)))
+          << s.h << "x" << s.w << " channel " << c;
+    }
+  }
+}
+
+// Conv2d::ForwardInference (BN, ReLU and pool folded into the output transform) against the
+// convolution, BatchNorm and MaxPool run one by one in inference mode: the same bits, with
+// F(4x4) (most maps), F(2x2) (2x2, 6x6) and the direct convolution (<= 4 inputs).
+template <typename T>
+void ExpectFoldEqualsLayers(const Shape& s, bool relu, bool pool) {
+  Conv2d<T> conv(s.in, s.out, 3, 1, 1, s.bias);
+  Conv2d<T> unused(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kIm2col);
+  std::mt19937_64 gen(11 + s.h * 7 + s.w);
+  SetSameParameters(conv, unused, gen);
+  std::uniform_real_distribution<double> var(0.2, 1.8), centred(-0.5, 0.5);
+  BatchNorm<T> bn(s.out);
+  for (auto& v : bn.gamma()) v = static_cast<T>(3 * centred(gen));
+  for (auto& v : bn.beta()) v = static_cast<T>(centred(gen));
+  for (auto& v : bn.running_mean()) v = static_cast<T>(centred(gen));
+  for (auto& v : bn.running_var()) v = static_cast<T>(var(gen));
+  bn.set_fused_relu(relu);
+  std::normal_distribution<double> normal;
+  Tensor<T> x;
+  EnsureShape(x, s.in, s.n, s.h, s.w);
+  for (auto& v : x) v = static_cast<T>(normal(gen));
+  Tensor<T> folded, c, b, p;
+  conv.ForwardInference(x, bn, pool, folded);
+  conv.Forward({&x}, c, false);
+  bn.Forward({&c}, b, false);
+  MaxPool<T> max_pool(2);
+  if (pool) max_pool.Forward({&b}, p, false);
+  const Tensor<T>& want = pool ? p : b;
+  ASSERT_EQ(folded.shape(), want.shape()) << s.h << "x" << s.w;
+  EXPECT_EQ(0, std::memcmp(folded.data(), want.data(), sizeof(T) * folded.size()))
+      << s.in << " inputs, " << s.h << "x" << s.w << " relu " << relu << " pool " << pool;
+}
+
+TEST(ConvAlgorithm, ForwardInferenceEqualsTheLayersOneByOne) {
+  const std::vector<Shape> shapes = {
+      {5, 6, 3, 6, 10, true}, {5, 6, 3, 10, 6, false}, {8, 7, 2, 14, 14, true},
+      {6, 6, 3, 2, 2, true},  {6, 6, 3, 2, 6, true},   {6, 6, 3, 4, 4, true},
+      {6, 6, 3, 18, 2, true}, {9, 5, 17, 22, 26, true}, {6, 6, 3, 3, 3, true},
+      {6, 6, 3, 7, 9, false}, {6, 6, 2, 6, 6, true},   {3, 8, 2, 12, 12, true},
+  };
+  for (const Shape& s : shapes) {
+    const bool even = s.h % 2 == 0 && s.w % 2 == 0;
+    for (bool relu : {false, true}) {
+      for (bool pool : {false, true}) {
+        if (pool && !even) continue;
+        ExpectFoldEqualsLayers<float>(s, relu, pool);
+        ExpectFoldEqualsLayers<double>(s, relu, pool);
+      }
+    }
+  }
 }
 
 // Shapes for the direct convolution: 1-4 input channels; widths below one vector, between one

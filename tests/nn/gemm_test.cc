@@ -90,26 +90,34 @@ TEST(Gemm, MatchesPlainLoopDouble) {
 }
 
 // Every element is the same ordered sum wherever it sits: moving a column of B to another
-// column block (here the narrower last one), or a row of A to another row block, gives
-// bit-identical results.
-TEST(Gemm, ElementDoesNotDependOnItsBlock) {
+// column block (here each narrower last block: 1 .. kVectors - 1 vectors), or a row of A to
+// another row block, gives bit-identical results.
+template <typename T>
+void ExpectElementIndependentOfItsBlock(int tail_vectors) {
   const int rows = 3 * kRows + 1, depth = 37;
-  const int cols = 2 * ColumnBlock<float>() + (kVectors - 1) * ColumnPadding<float>();
-  const std::vector<float> a = Random<float>(rows * depth, 3);
-  const std::vector<float> b = Random<float>(depth * cols, 5);
-  std::vector<float> packed(PackedRows(rows) * depth), c(rows * cols);
+  const int cols = 2 * ColumnBlock<T>() + tail_vectors * ColumnPadding<T>();
+  const std::vector<T> a = Random<T>(rows * depth, 3);
+  const std::vector<T> b = Random<T>(depth * cols, 5);
+  std::vector<T> packed(PackedRows(rows) * depth), c(rows * cols);
   Pack(a.data(), rows, depth, depth, 1, packed.data());
   Multiply(packed.data(), rows, depth, b.data(), cols, cols, c.data(), cols);
   // A row inside the second block of A alone, as row 0 of a one-row A, with B's column 0 copied
   // to the last column (another column block, last lane).
   const int row = kRows + kRows / 2 + 1;
-  std::vector<float> b2 = b;
+  std::vector<T> b2 = b;
   for (int k = 0; k < depth; ++k) b2[k * cols + cols - 1] = b[k * cols];
-  std::vector<float> packed1(PackedRows(1) * depth), c1(cols);
+  std::vector<T> packed1(PackedRows(1) * depth), c1(cols);
   Pack(a.data() + row * depth, 1, depth, depth, 1, packed1.data());
   Multiply(packed1.data(), 1, depth, b2.data(), cols, cols, c1.data(), cols);
-  EXPECT_EQ(c1[cols - 1], c[row * cols]);
+  EXPECT_EQ(c1[cols - 1], c[row * cols]) << tail_vectors << " vectors in the last block";
   EXPECT_NE(row % kRows, 0);
+}
+
+TEST(Gemm, ElementDoesNotDependOnItsBlock) {
+  for (int tail = 0; tail < kVectors; ++tail) {
+    ExpectElementIndependentOfItsBlock<float>(tail);
+    ExpectElementIndependentOfItsBlock<double>(tail);
+  }
 }
 
 // Each element is exactly one ordered chain over the whole depth, c = c + a_k b_k for k = 0, 1,
