@@ -130,12 +130,13 @@ class Conv2d : public WeightedLayer<T> {
   void Im2Col(const Tensor<T>& x, int n0, int images, int oh, int ow, T* col) const;
   void Col2Im(const T* col, int n0, int images, int oh, int ow, Tensor<T>& dx) const;
   // Into transformed_ and, packed for internal::gemm (transposed for the input gradient), into
-  // packed_; sizes the workspace for this pass.
+  // packed_; sizes the workspace for this pass. With `reuse` (inference), skipped when packed_
+  // already holds this scheme's packing of bit-identical weights.
   template <typename Scheme>
-  void TransformWeights(bool transposed);
+  void TransformWeights(bool transposed, bool reuse);
   template <typename Scheme>
   void WinogradForward(const Tensor<T>& x, Tensor<T>& output,
-                       const internal::winograd::OutputEpilogue<T>& epilogue);
+                       const internal::winograd::OutputEpilogue<T>& epilogue, bool training);
   void WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_grad, Tensor<T>* dx);
   // Forward of a foldable() convolution with `epilogue` (see ForwardInference).
   void FoldableForward(const Tensor<T>& x, Tensor<T>& output,
@@ -151,6 +152,10 @@ class Conv2d : public WeightedLayer<T> {
   std::shared_ptr<Workspace<T>> ws_;
   std::vector<T> transformed_;  // Winograd: the weights as 16 (or 36) x out x in matrices
   std::vector<T> packed_;  // Winograd: the same, packed for internal::gemm
+  // The weights packed_ was last made from by an inference pass, and which packing it holds
+  // (-1: none reusable).
+  std::vector<T> packed_from_;
+  int packed_kind_ = -1;
   std::vector<T> transformed_grad_;  // Winograd: their gradient summed over the groups
 };
 

@@ -231,6 +231,51 @@ TEST(ConvAlgorithm, InferenceOfOneImageEqualsItsRowInTheBatch) {
   }
 }
 
+// Inference passes reuse the packed transformed weights while the weights stay the same: a
+// change of one weight, a training pass or a backward pass in between, and another map size
+// (the other Winograd scheme) must all give the bits of a fresh convolution.
+TEST(ConvAlgorithm, InferenceSeesEveryWeightChange) {
+  const Shape s = {6, 5, 3, 12, 12, true};
+  Conv2d<float> conv(s.in, s.out, 3, 1, 1, s.bias);
+  Conv2d<float> unused(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kIm2col);
+  std::mt19937_64 gen(5);
+  SetSameParameters(conv, unused, gen);
+  std::normal_distribution<double> normal;
+  Tensor<float> x, small, dy, dx;
+  EnsureShape(x, s.in, s.n, s.h, s.w);
+  EnsureShape(small, s.in, s.n, 2, 2);  // F(2x2)
+  EnsureShape(dy, s.out, s.n, s.h, s.w);
+  for (auto& v : x) v = static_cast<float>(normal(gen));
+  for (auto& v : small) v = static_cast<float>(normal(gen));
+  for (auto& v : dy) v = static_cast<float>(normal(gen));
+  auto fresh = [&](const Tensor<float>& in) {  // a new layer with conv's current weights
+    Conv2d<float> other(s.in, s.out, 3, 1, 1, s.bias);
+    other.weight() = conv.weight();
+    other.bias() = conv.bias();
+    Tensor<float> y;
+    other.Forward({&in}, y, false);
+    return y;
+  };
+  Tensor<float> y0, y;
+  conv.Forward({&x}, y0, false);
+  conv.Forward({&x}, y, false);  // reused packing
+  EXPECT_EQ(y, y0);
+  conv.weight()(7) += 0.5f;
+  conv.Forward({&x}, y, false);
+  EXPECT_EQ(y, fresh(x)) << "after changing one weight";
+  EXPECT_NE(y, y0);
+  conv.Forward({&small}, y, false);
+  EXPECT_EQ(y, fresh(small)) << "another scheme";
+  conv.Forward({&x}, y, true);
+  conv.Backward({&x}, y, dy, {&dx});
+  conv.weight()(3) -= 0.25f;
+  conv.Forward({&x}, y, false);
+  EXPECT_EQ(y, fresh(x)) << "after a training pass";
+  conv.Backward({&x}, y, dy, {&dx});  // packs the transposed F(2x2) weights
+  conv.Forward({&x}, y, false);
+  EXPECT_EQ(y, fresh(x)) << "after a backward pass";
+}
+
 // Conv2d::ForwardInference (BN, ReLU and pool folded into the output transform) against the
 // convolution, BatchNorm and MaxPool run one by one in inference mode: the same bits, with
 // F(4x4) (most maps), F(2x2) (2x2, 6x6) and the direct convolution (<= 4 inputs).
