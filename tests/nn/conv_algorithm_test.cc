@@ -50,6 +50,27 @@ void SetSameParameters(Conv2d<T>& a, Conv2d<T>& b, std::mt19937_64& gen) {
   }
 }
 
+// A convolution (Winograd unless said otherwise) with normally distributed weights and biases.
+template <typename T>
+Conv2d<T> RandomConv(const Shape& s, std::mt19937_64& gen,
+                     ConvAlgorithm algorithm = ConvAlgorithm::kWinograd) {
+  Conv2d<T> conv(s.in, s.out, 3, 1, 1, s.bias, nullptr, algorithm);
+  std::normal_distribution<double> normal;
+  for (auto& v : conv.weight()) v = static_cast<T>(normal(gen));
+  for (auto& v : conv.bias()) v = static_cast<T>(normal(gen));
+  return conv;
+}
+
+// A channels x n x h x w tensor of standard normal values.
+template <typename T>
+Tensor<T> RandomTensor(int channels, int n, int h, int w, std::mt19937_64& gen) {
+  Tensor<T> t;
+  EnsureShape(t, channels, n, h, w);
+  std::normal_distribution<double> normal;
+  for (auto& v : t) v = static_cast<T>(normal(gen));
+  return t;
+}
+
 // `algorithm` (Winograd or direct) against im2col.
 template <typename T>
 void Compare(const Shape& s, double tolerance, ConvAlgorithm algorithm = ConvAlgorithm::kWinograd) {
@@ -176,14 +197,9 @@ TEST(ConvAlgorithm, InferenceEqualsIm2colInFloat) {
 // The inference pass gives the same bits with 1, 2 and 3 OpenMP threads.
 template <typename T>
 void ExpectThreadCountInvariant(const Shape& s) {
-  Conv2d<T> conv(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kWinograd);
-  Conv2d<T> unused(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kIm2col);
   std::mt19937_64 gen(7);
-  SetSameParameters(conv, unused, gen);
-  std::normal_distribution<double> normal;
-  Tensor<T> x;
-  EnsureShape(x, s.in, s.n, s.h, s.w);
-  for (auto& v : x) v = static_cast<T>(normal(gen));
+  Conv2d<T> conv = RandomConv<T>(s, gen);
+  const Tensor<T> x = RandomTensor<T>(s.in, s.n, s.h, s.w, gen);
   Tensor<T> y[3];
   const int saved = omp_get_max_threads();
   for (int t = 0; t < 3; ++t) {
@@ -206,14 +222,10 @@ TEST(ConvAlgorithm, InferenceDoesNotDependOnTheThreadCount) {
 // other register blocks of the products).
 TEST(ConvAlgorithm, InferenceOfOneImageEqualsItsRowInTheBatch) {
   for (const Shape& s : kInferenceShapes) {
-    Conv2d<float> conv(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kWinograd);
-    Conv2d<float> unused(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kIm2col);
     std::mt19937_64 gen(3);
-    SetSameParameters(conv, unused, gen);
-    std::normal_distribution<double> normal;
-    Tensor<float> x, x1, y, y1;
-    EnsureShape(x, s.in, s.n, s.h, s.w);
-    for (auto& v : x) v = static_cast<float>(normal(gen));
+    Conv2d<float> conv = RandomConv<float>(s, gen);
+    const Tensor<float> x = RandomTensor<float>(s.in, s.n, s.h, s.w, gen);
+    Tensor<float> x1, y, y1;
     const int last = s.n - 1;
     const std::size_t plane = static_cast<std::size_t>(s.h) * s.w;
     EnsureShape(x1, s.in, 1, s.h, s.w);
@@ -236,18 +248,12 @@ TEST(ConvAlgorithm, InferenceOfOneImageEqualsItsRowInTheBatch) {
 // (the other Winograd scheme) must all give the bits of a fresh convolution.
 TEST(ConvAlgorithm, InferenceSeesEveryWeightChange) {
   const Shape s = {6, 5, 3, 12, 12, true};
-  Conv2d<float> conv(s.in, s.out, 3, 1, 1, s.bias);
-  Conv2d<float> unused(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kIm2col);
   std::mt19937_64 gen(5);
-  SetSameParameters(conv, unused, gen);
-  std::normal_distribution<double> normal;
-  Tensor<float> x, small, dy, dx;
-  EnsureShape(x, s.in, s.n, s.h, s.w);
-  EnsureShape(small, s.in, s.n, 2, 2);  // F(2x2)
-  EnsureShape(dy, s.out, s.n, s.h, s.w);
-  for (auto& v : x) v = static_cast<float>(normal(gen));
-  for (auto& v : small) v = static_cast<float>(normal(gen));
-  for (auto& v : dy) v = static_cast<float>(normal(gen));
+  Conv2d<float> conv = RandomConv<float>(s, gen, ConvAlgorithm::kAuto);
+  const Tensor<float> x = RandomTensor<float>(s.in, s.n, s.h, s.w, gen);
+  const Tensor<float> small = RandomTensor<float>(s.in, s.n, 2, 2, gen);  // F(2x2)
+  const Tensor<float> dy = RandomTensor<float>(s.out, s.n, s.h, s.w, gen);
+  Tensor<float> dx;
   auto fresh = [&](const Tensor<float>& in) {  // a new layer with conv's current weights
     Conv2d<float> other(s.in, s.out, 3, 1, 1, s.bias);
     other.weight() = conv.weight();
@@ -281,10 +287,8 @@ TEST(ConvAlgorithm, InferenceSeesEveryWeightChange) {
 // F(4x4) (most maps), F(2x2) (2x2, 6x6) and the direct convolution (<= 4 inputs).
 template <typename T>
 void ExpectFoldEqualsLayers(const Shape& s, bool relu, bool pool) {
-  Conv2d<T> conv(s.in, s.out, 3, 1, 1, s.bias);
-  Conv2d<T> unused(s.in, s.out, 3, 1, 1, s.bias, nullptr, ConvAlgorithm::kIm2col);
   std::mt19937_64 gen(11 + s.h * 7 + s.w);
-  SetSameParameters(conv, unused, gen);
+  Conv2d<T> conv = RandomConv<T>(s, gen, ConvAlgorithm::kAuto);
   std::uniform_real_distribution<double> var(0.2, 1.8), centred(-0.5, 0.5);
   BatchNorm<T> bn(s.out);
   for (auto& v : bn.gamma()) v = static_cast<T>(3 * centred(gen));
@@ -292,10 +296,7 @@ void ExpectFoldEqualsLayers(const Shape& s, bool relu, bool pool) {
   for (auto& v : bn.running_mean()) v = static_cast<T>(centred(gen));
   for (auto& v : bn.running_var()) v = static_cast<T>(var(gen));
   bn.set_fused_relu(relu);
-  std::normal_distribution<double> normal;
-  Tensor<T> x;
-  EnsureShape(x, s.in, s.n, s.h, s.w);
-  for (auto& v : x) v = static_cast<T>(normal(gen));
+  const Tensor<T> x = RandomTensor<T>(s.in, s.n, s.h, s.w, gen);
   Tensor<T> folded, c, b, p;
   conv.ForwardInference(x, bn, pool, folded);
   conv.Forward({&x}, c, false);
