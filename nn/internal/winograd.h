@@ -109,6 +109,32 @@ void TransformWeightGradient(const T* du, int out, int in, T* dw) {
   }
 }
 
+namespace detail {
+// The scratch of an input transform's column pass (here and in winograd_f4.h): kK arrays a[k],
+// one per row of a tile, each `rows` rows of `row` values laid end to end with a zero guard
+// before and after (a[k][-1], a[k][rows * row]) and its columns w .. row - 1 (outside the map)
+// zero; then one row of zeros, read in place of the input rows outside the map, whose address
+// is returned. Takes kK * (rows * row + 2) + row values.
+template <typename T, int kK>
+T* ColumnPassRows(T* scratch, int rows, int row, int w, T* (&a)[kK]) {
+  const std::size_t span = static_cast<std::size_t>(rows) * row + 2;
+  for (int k = 0; k < kK; ++k) a[k] = scratch + k * span + 1;
+  T* zero = scratch + kK * span;
+  std::fill(zero, zero + row, T(0));
+  for (int k = 0; k < kK; ++k) {
+    a[k][-1] = T(0);
+    a[k][static_cast<std::size_t>(rows) * row] = T(0);
+    if (w < row) {
+      for (int ty = 0; ty < rows; ++ty) {
+        std::fill(a[k] + static_cast<std::size_t>(ty) * row + w,
+                  a[k] + static_cast<std::size_t>(ty + 1) * row, T(0));
+      }
+    }
+  }
+  return zero;
+}
+}  // namespace detail
+
 // V[xi][c][t] = (B^T d B)[xi] for the 4x4 input tile d of tile t (rows 2ty-1..2ty+2, columns
 // 2tx-1..2tx+2, zero outside the map); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
 // Channel c, image i is the plane x + c * channel_stride + i * h * w; `tiles` is the row length
@@ -124,18 +150,8 @@ void TransformInput(const T* x, int channels, std::size_t channel_stride, int im
                     const Grid& g, T* v, std::size_t tiles, T* scratch) {
   const int h = g.h, w = g.w, tr = g.rows(), tc = g.cols();
   const int row = 2 * tc;  // a row of column-transformed values: columns 0 .. 2tc - 1
-  const std::size_t span = static_cast<std::size_t>(tr) * row + 2;  // + a guard at each end
   T* a[4];
-  for (int k = 0; k < 4; ++k) a[k] = scratch + k * span + 1;
-  T* zero = scratch + 4 * span;  // rows outside the map
-  std::fill(zero, zero + row, T(0));
-  for (int k = 0; k < 4; ++k) {
-    a[k][-1] = T(0);
-    a[k][static_cast<std::size_t>(tr) * row] = T(0);
-    if (w < row) {  // odd width: column 2tc - 1 is outside
-      for (int ty = 0; ty < tr; ++ty) a[k][static_cast<std::size_t>(ty) * row + w] = T(0);
-    }
-  }
+  const T* zero = detail::ColumnPassRows(scratch, tr, row, w, a);  // rows outside the map
   const std::size_t xi_stride = XiStride(channels, tiles);
   const int per_image = g.per_image();
   for (int c = 0; c < channels; ++c) {

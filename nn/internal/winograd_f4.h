@@ -144,21 +144,8 @@ void TransformInput(const T* x, int channels, std::size_t channel_stride, int im
   const int h = g.h, w = g.w, tc = g.cols();
   const int rows = images * g.rows();  // tile rows of the chunk
   const int row = 4 * tc;              // a row of column-transformed values: columns 0 .. 4tc - 1
-  const std::size_t span = static_cast<std::size_t>(rows) * row + 2;  // + a guard at each end
   T* a[6];
-  for (int k = 0; k < 6; ++k) a[k] = scratch + k * span + 1;
-  T* zero = scratch + 6 * span;  // rows outside the map
-  std::fill(zero, zero + row, T(0));
-  for (int k = 0; k < 6; ++k) {
-    a[k][-1] = T(0);
-    a[k][static_cast<std::size_t>(rows) * row] = T(0);
-    if (w < row) {  // columns w .. 4tc - 1 are outside
-      for (int ty = 0; ty < rows; ++ty) {
-        std::fill(a[k] + static_cast<std::size_t>(ty) * row + w,
-                  a[k] + static_cast<std::size_t>(ty + 1) * row, T(0));
-      }
-    }
-  }
+  const T* zero = winograd::detail::ColumnPassRows(scratch, rows, row, w, a);  // outside rows
   const std::size_t xi_stride = XiStride(channels, tiles);
   const int used = images * g.per_image();
   for (int c = 0; c < channels; ++c) {
