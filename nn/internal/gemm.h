@@ -142,7 +142,7 @@ template <typename T>
 void Multiply(const T* packed, int rows, int depth, const T* b, std::size_t ldb, int cols, T* c,
               std::size_t ldc) {
   constexpr int kL = Simd<T>::kLanes;
-  constexpr int kBlock = kVectors * kL;
+  constexpr int kBlock = ColumnBlock<T>();
   const int full = cols / kBlock * kBlock;
   const int tail = (cols - full) / kL;  // vectors in the last, narrower block
   for (int k0 = 0; k0 < depth; k0 += kDepthBlock) {
