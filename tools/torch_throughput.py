@@ -4,7 +4,7 @@ weight decay) and inference of the reference networks in PyTorch and in imcnas's
 (//bench:trainer_throughput), at the same batch and thread count, and prints both with the ratio.
 
   /usr/bin/python3 tools/torch_throughput.py [--threads 2] [--batch 128] [--arch FILE ...]
-      [--min_time 3] [--rounds 1] [--skip_imcnas]
+      [--pairs 15] [--burst 0.5] [--skip_imcnas] [--verbose]
 
 PyTorch on Debian defaults to one thread here, so the thread count is set explicitly; its BLAS
 is whatever libblas.so.3 points to (the script prints it: install libopenblas0-pthread, or the
@@ -13,10 +13,16 @@ GFLOP/s counts 2 FLOPs per
 multiply-accumulate of the direct convolution: 2 x MACs per inferred image, 6 x per trained image
 (forward, input and weight gradients). imcnas computes 3x3 stride-1 convolutions by Winograd
 F(2x2, 3x3), which needs 2.25x fewer multiplications, so its figure is an effective rate.
-The machine may be shared: run both sides in the same invocation so they see the same load.
-With --rounds N each network is timed N times, imcnas and PyTorch back to back in every round,
-and the median of the per-round ratios is printed too (a VM whose speed drifts by tens of
-percent between minutes otherwise skews a ratio taken from figures minutes apart)."""
+
+How it times: both sides are set up once per network (imcnas's as `trainer_throughput --serve`,
+a process that runs steps on request) and warmed up; then, --pairs times, each side runs a burst
+of about --burst seconds of steps, one right after the other (which side goes first alternates).
+Each pair gives a ratio of two rates measured within about a second of each other; the script
+prints the median over the pairs, their quartiles and extremes, and each side's median rate. On
+this VM, whose speed drifts by tens of percent from one minute to the next, figures taken
+minutes apart (as separate runs of each side would be) compare different machines; the
+spread of the per-pair ratios shows how much is left. The environment (e.g. OMP_WAIT_POLICY) is
+the same for both sides."""
 import argparse
 import json
 import os
@@ -34,19 +40,8 @@ import torch_nets  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def timed(fn, min_time):
-    for _ in range(2):  # warm-up: allocations, oneDNN primitive creation
-        fn()
-    n, start = 0, time.perf_counter()
-    while True:
-        fn()
-        n += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_time and n >= 3:
-            return elapsed / n
-
-
-def torch_figures(arch, batch, min_time):
+def torch_steps(arch, batch):
+    """The training step and the inference pass of the PyTorch twin of `arch`, as callables."""
     torch.manual_seed(0)
     model = torch_nets.ArchNet(arch)
     model.he_init()
@@ -59,21 +54,24 @@ def torch_figures(arch, batch, min_time):
                            {"params": other, "weight_decay": 0.0}],
                           lr=0.01, momentum=0.9, nesterov=True)
 
-    def step():
-        opt.zero_grad(set_to_none=True)
-        nn.functional.cross_entropy(model(x), y).backward()
-        opt.step()
+    def train(n):
+        model.train()
+        start = time.perf_counter()
+        for _ in range(n):
+            opt.zero_grad(set_to_none=True)
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+        return time.perf_counter() - start
 
-    model.train()
-    train = timed(step, min_time)
-    model.eval()
-
-    def infer():
+    def infer(n):
+        model.eval()
+        start = time.perf_counter()
         with torch.no_grad():
-            model(x)
+            for _ in range(n):
+                model(x)
+        return time.perf_counter() - start
 
-    inference = timed(infer, min_time)
-    return batch / train, batch / inference
+    return {"train": train, "inference": infer}
 
 
 def build_imcnas():
@@ -81,16 +79,44 @@ def build_imcnas():
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def imcnas_figures(files, batch, threads, min_time):
-    binary = os.path.join(REPO, "bazel-bin", "bench", "trainer_throughput")
-    cmd = [binary, f"--threads={threads}", f"--batch={batch}", "--benchmark_format=json",
-           f"--min_time={min_time}"] + [f"--arch={os.path.abspath(f)}" for f in files]
-    out = subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, text=True).stdout
-    figures = {}
-    for b in json.loads(out)["benchmarks"]:
-        kind, name = b["name"].split("/")[:2]
-        figures[(kind, name)] = b["images/s"]
-    return figures
+class ImcnasServer:
+    """`trainer_throughput --serve` for one network: run(mode, n) returns the seconds n took."""
+
+    def __init__(self, arch_file, batch, threads):
+        binary = os.path.join(REPO, "bazel-bin", "bench", "trainer_throughput")
+        self.proc = subprocess.Popen(
+            [binary, "--serve", f"--arch={os.path.abspath(arch_file)}", f"--threads={threads}",
+             f"--batch={batch}"], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"trainer_throughput --serve failed to start for {arch_file}")
+
+    def run(self, mode, n):
+        self.proc.stdin.write(f"{mode} {n}\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise RuntimeError("trainer_throughput --serve stopped")
+        return float(answer)
+
+    def close(self):
+        self.proc.stdin.write("quit\n")
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def quantile(values, q):
+    """The q-quantile of `values` by linear interpolation (q = 0.5: the median)."""
+    v = sorted(values)
+    pos = q * (len(v) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (pos - lo) * (v[hi] - v[lo])
+
+
+def steps_for(run, burst):
+    """Steps of `run` that take about `burst` seconds (at least 1), from one timed step."""
+    return max(1, round(burst / run(1)))
 
 
 def main():
@@ -98,48 +124,75 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--arch", action="append", help="architecture file (default b01 b06 b11)")
-    parser.add_argument("--min_time", type=float, default=3.0)
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="times each network is timed, both sides back to back each time")
+    parser.add_argument("--pairs", type=int, default=15,
+                        help="bursts of each side per network and mode, alternating")
+    parser.add_argument("--burst", type=float, default=0.5,
+                        help="seconds of steps per burst (at least one step)")
     parser.add_argument("--skip_imcnas", action="store_true")
+    parser.add_argument("--verbose", action="store_true", help="print every pair")
     args = parser.parse_args()
-    if args.rounds < 1:
-        parser.error("--rounds must be at least 1")
+    if args.pairs < 1:
+        parser.error("--pairs must be at least 1")
+    if not 0 < args.burst <= 60:
+        parser.error("--burst must be seconds in (0, 60]")
+    if args.threads < 1 or args.batch < 2:
+        parser.error("--threads must be at least 1 and --batch at least 2")
     files = args.arch or [os.path.join(REPO, "testdata", "arch", f"{n}.json")
                           for n in ("b01", "b06", "b11")]
+    for f in files:
+        if not os.path.isfile(f):
+            parser.error(f"--arch {f}: no such file")
     torch.set_num_threads(args.threads)
     blas = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"oneDNN {torch.backends.mkldnn.is_available()}, libblas.so.3 -> {blas}")
-    print(f"load average before: {os.getloadavg()[0]:.2f} (the machine may be shared: figures "
-          f"are noisy)")
+          f"oneDNN {torch.backends.mkldnn.is_available()}, libblas.so.3 -> {blas}, "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
+    print(f"load average before: {os.getloadavg()[0]:.2f}; {args.pairs} pairs of "
+          f"~{args.burst:g} s bursts per network and mode")
     if not args.skip_imcnas:
         build_imcnas()
-    print(f"{'arch':8} {'mode':10} {'round':>5} {'torch img/s':>12} {'imcnas img/s':>13} "
-          f"{'ratio':>7} {'GFLOP/s torch':>14} {'imcnas':>7}")
+    print(f"{'arch':8} {'mode':10} {'torch img/s':>12} {'imcnas img/s':>13} {'ratio':>7} "
+          f"{'ratio quartiles':>16} {'min-max':>12} {'GFLOP/s torch':>14} {'imcnas':>7}")
     for f in files:
         with open(f) as fh:
             arch = json.load(fh)
         name = arch.get("id", os.path.abspath(f))
         macs = torch_nets.macs(arch)
-        ratios = {"train": [], "inference": []}
-        for r in range(1, args.rounds + 1):
-            ours = {} if args.skip_imcnas else imcnas_figures([f], args.batch, args.threads,
-                                                             args.min_time)
-            train, inference = torch_figures(arch, args.batch, args.min_time)
-            for mode, theirs, key, flops in (("train", train, "train_step", 6 * macs),
-                                             ("inference", inference, "inference", 2 * macs)):
-                mine = ours.get((key, name))
-                mine_s = f"{mine:13.1f} {mine / theirs:7.2f}x" if mine else f"{'-':>13} {'-':>7}"
-                mine_g = f"{mine * flops / 1e9:7.1f}" if mine else f"{'-':>7}"
-                if mine:
-                    ratios[mode].append(mine / theirs)
-                print(f"{name:8} {mode:10} {r:5d} {theirs:12.1f} {mine_s} "
-                      f"{theirs * flops / 1e9:14.1f} {mine_g}", flush=True)
-        if args.rounds > 1 and not args.skip_imcnas:
-            for mode in ("train", "inference"):
-                print(f"{name:8} {mode:10} median ratio over {args.rounds} rounds: "
-                      f"{statistics.median(ratios[mode]):.2f}x", flush=True)
+        theirs_run = torch_steps(arch, args.batch)
+        server = None if args.skip_imcnas else ImcnasServer(f, args.batch, args.threads)
+        for mode, flops in (("train", 6 * macs), ("inference", 2 * macs)):
+            sides = {"torch": theirs_run[mode]}
+            if server:
+                sides["imcnas"] = lambda n, mode=mode: server.run(mode, n)
+            for run in sides.values():
+                run(2)  # warm-up: allocations, oneDNN primitive creation
+            steps = {side: steps_for(run, args.burst) for side, run in sides.items()}
+            rates = {side: [] for side in sides}
+            ratios = []
+            for p in range(args.pairs):
+                order = list(sides) if p % 2 == 0 else list(reversed(sides))
+                for side in order:
+                    rates[side].append(args.batch * steps[side] / sides[side](steps[side]))
+                if server:
+                    ratios.append(rates["imcnas"][-1] / rates["torch"][-1])
+                if args.verbose:
+                    mine = f"{rates['imcnas'][-1]:.1f} ({ratios[-1]:.2f}x)" if server else ""
+                    print(f"  {name} {mode} pair {p + 1}: torch {rates['torch'][-1]:.1f} "
+                          f"imcnas {mine}", flush=True)
+            theirs = statistics.median(rates["torch"])
+            if server:
+                mine = statistics.median(rates["imcnas"])
+                cols = (f"{mine:13.1f} {statistics.median(ratios):6.2f}x "
+                        f"{quantile(ratios, 0.25):7.2f}-{quantile(ratios, 0.75):.2f}x "
+                        f"{min(ratios):5.2f}-{max(ratios):.2f}x")
+                mine_g = f"{mine * flops / 1e9:7.1f}"
+            else:
+                cols = f"{'-':>13} {'-':>7} {'-':>16} {'-':>12}"
+                mine_g = f"{'-':>7}"
+            print(f"{name:8} {mode:10} {theirs:12.1f} {cols} {theirs * flops / 1e9:14.1f} "
+                  f"{mine_g}", flush=True)
+        if server:
+            server.close()
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
