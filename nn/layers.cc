@@ -162,8 +162,7 @@ Conv2d<T>::Conv2d(int in_channels, int out_channels, int kernel, int stride, int
       k_(kernel),
       stride_(stride),
       pad_(padding),
-      direct_(SameSize3x3(kernel, stride, padding) &&
-              in_channels <= internal::direct::kMaxInputs &&
+      direct_(SameSize3x3(kernel, stride, padding) && in_channels <= internal::direct::kMaxInputs &&
               (algorithm == ConvAlgorithm::kAuto || algorithm == ConvAlgorithm::kDirect)),
       winograd_(SameSize3x3(kernel, stride, padding) && !direct_ &&
                 (algorithm == ConvAlgorithm::kAuto || algorithm == ConvAlgorithm::kWinograd ||
@@ -409,8 +408,7 @@ struct WinogradF4 {
   }
   static void TransformInput(const T* x, int channels, std::size_t channel_stride, int images,
                              const Grid& g, T* v, std::size_t tiles, T* scratch) {
-    internal::winograd4::TransformInput(x, channels, channel_stride, images, g, v, tiles,
-                                        scratch);
+    internal::winograd4::TransformInput(x, channels, channel_stride, images, g, v, tiles, scratch);
   }
   static void TransformOutput(const T* m, int channels, std::size_t tiles, int images,
                               const Grid& g, T* y, std::size_t channel_stride,
@@ -634,8 +632,7 @@ void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output,
   const typename Scheme::Grid grid = plan.grid;
   const std::size_t x_stride = plan.x_stride;
   TransformWeights<Scheme>(false, !training);
-  const std::size_t packed_plane =
-      static_cast<std::size_t>(internal::gemm::PackedRows(out_)) * in_;
+  const std::size_t packed_plane = static_cast<std::size_t>(internal::gemm::PackedRows(out_)) * in_;
 #pragma omp parallel for schedule(static)
   for (int g = 0; g < groups; ++g) {
     const int gb = GroupBegin(g, groups, n);
@@ -646,8 +643,7 @@ void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output,
       const std::size_t tp = PaddedTiles<T>(tiles), ld = RowStride<T>(tp);
       const std::size_t xs_in = internal::winograd::XiStride(in_, ld);
       const std::size_t xs_out = internal::winograd::XiStride(out_, ld);
-      T* v = ws_->Thread(omp_get_thread_num(),
-                         kElements * xs_in + Scheme::ScratchSize(grid, ld));
+      T* v = ws_->Thread(omp_get_thread_num(), kElements * xs_in + Scheme::ScratchSize(grid, ld));
       T* mm = ws_->Thread2(omp_get_thread_num(), kElements * xs_out);
       const std::size_t offset = static_cast<std::size_t>(n0) * grid.h * grid.w;
       T* scratch = v + kElements * xs_in;
@@ -678,8 +674,7 @@ void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_gra
   } else {
     ws_->Reserve(omp_get_max_threads());
   }
-  const std::size_t packed_plane =
-      static_cast<std::size_t>(internal::gemm::PackedRows(in_)) * out_;
+  const std::size_t packed_plane = static_cast<std::size_t>(internal::gemm::PackedRows(in_)) * out_;
   const std::size_t grads = wg::kElements * plane;
   const std::size_t slot = grads + out_;  // one group's partial transformed-weight and bias grads
   T* partials = ws_->Partials(slot);
@@ -770,32 +765,7 @@ void BatchNorm<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T
     T* yc = output.data() + c * m;
     double mean, inv_std;
     if (training) {
-      // One pass over the data for both moments, shifted by the first value so that the
-      // subtraction in the variance does not cancel for large means.
-      const double shift = xc[0];
-      double s1 = 0, s2 = 0;
-      {
-        internal::Lanes a1 = {}, a2 = {};
-        std::size_t i = 0;
-        for (; i + 8 <= m; i += 8) {
-          const internal::Lanes d = internal::Load8(xc + i) - shift;
-          a1 += d;
-          a2 += d * d;
-        }
-        for (int l = 0; i < m; ++i, ++l) {
-          const double d = xc[i] - shift;
-          a1[l] += d;
-          a2[l] += d * d;
-        }
-        s1 = internal::Combine(a1);
-        s2 = internal::Combine(a2);
-      }
-      mean = shift + s1 / m;
-      const double var = std::max(0.0, s2 / m - (s1 / m) * (s1 / m));
-      inv_std = 1.0 / std::sqrt(var + eps_);
-      running_mean_(c) = static_cast<T>((1 - momentum_) * running_mean_(c) + momentum_ * mean);
-      running_var_(c) =
-          static_cast<T>((1 - momentum_) * running_var_(c) + momentum_ * var * m / (m - 1));
+      TrainingStatistics(c, xc, m, &mean, &inv_std);
     } else {
       InferenceStatistics(c, &mean, &inv_std);
     }
@@ -809,6 +779,38 @@ void BatchNorm<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T
       for (std::size_t i = 0; i < m; ++i) yc[i] = xc[i] * scale + shift;
     }
   }
+}
+
+template <typename T>
+void BatchNorm<T>::TrainingStatistics(int c, const T* xc, std::size_t m, double* mean_out,
+                                      double* inv_std_out) {
+  // One pass over the data for both moments, shifted by the first value so that the
+  // subtraction in the variance does not cancel for large means.
+  const double shift = xc[0];
+  double s1 = 0, s2 = 0;
+  {
+    internal::Lanes a1 = {}, a2 = {};
+    std::size_t i = 0;
+    for (; i + 8 <= m; i += 8) {
+      const internal::Lanes d = internal::Load8(xc + i) - shift;
+      a1 += d;
+      a2 += d * d;
+    }
+    for (int l = 0; i < m; ++i, ++l) {
+      const double d = xc[i] - shift;
+      a1[l] += d;
+      a2[l] += d * d;
+    }
+    s1 = internal::Combine(a1);
+    s2 = internal::Combine(a2);
+  }
+  const double mean = shift + s1 / m;
+  const double var = std::max(0.0, s2 / m - (s1 / m) * (s1 / m));
+  *mean_out = mean;
+  *inv_std_out = 1.0 / std::sqrt(var + eps_);
+  running_mean_(c) = static_cast<T>((1 - momentum_) * running_mean_(c) + momentum_ * mean);
+  running_var_(c) =
+      static_cast<T>((1 - momentum_) * running_var_(c) + momentum_ * var * m / (m - 1));
 }
 
 template <typename T>
@@ -846,47 +848,159 @@ void BatchNorm<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const T
   const std::size_t m = x.size() / channels_;
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < channels_; ++c) {
-    const T* xc = x.data() + c * m;
-    const T* dyc_raw = output_grad.data() + c * m;
-    const T* yc = output.data() + c * m;
-    const bool fused = fused_relu_;
     // The gradient at BN's own output: through the fused ReLU's mask if there is one.
-    auto dy = [&](std::size_t i) { return fused && !(yc[i] > T(0)) ? T(0) : dyc_raw[i]; };
-    const double mean = mean_[c];
-    const double inv_std = inv_std_[c];
-    double dbeta = 0, dy_x = 0;  // sum(dy), sum(dy * (x - mean))
-    {
-      internal::Lanes a1 = {}, a2 = {};
-      std::size_t i = 0;
-      for (; i + 8 <= m; i += 8) {
-        internal::Lanes g = internal::Load8(dyc_raw + i);
-        if (fused) g = internal::Load8(yc + i) > 0.0 ? g : 0.0;
-        a1 += g;
-        a2 += g * (internal::Load8(xc + i) - mean);
-      }
-      for (int l = 0; i < m; ++i, ++l) {
-        a1[l] += dy(i);
-        a2[l] += static_cast<double>(dy(i)) * (xc[i] - mean);
-      }
-      dbeta = internal::Combine(a1);
-      dy_x = internal::Combine(a2);
+    BackwardChannel(c, x.data() + c * m, m, output_grad.data() + c * m,
+                    fused_relu_ ? output.data() + c * m : nullptr,
+                    dx ? dx->data() + c * m : nullptr);
+  }
+}
+
+template <typename T>
+void BatchNorm<T>::BackwardChannel(int c, const T* xc, std::size_t m, const T* dyc, const T* mask,
+                                   T* dxc) {
+  // dy counts where the mask (the fused ReLU's output) is > 0, or everywhere without one.
+  auto dy = [&](std::size_t i) { return mask && !(mask[i] > T(0)) ? T(0) : dyc[i]; };
+  const double mean = mean_[c];
+  const double inv_std = inv_std_[c];
+  double dbeta = 0, dy_x = 0;  // sum(dy), sum(dy * (x - mean))
+  {
+    internal::Lanes a1 = {}, a2 = {};
+    std::size_t i = 0;
+    for (; i + 8 <= m; i += 8) {
+      internal::Lanes g = internal::Load8(dyc + i);
+      if (mask) g = internal::Load8(mask + i) > 0.0 ? g : 0.0;
+      a1 += g;
+      a2 += g * (internal::Load8(xc + i) - mean);
     }
-    const double dgamma = dy_x * inv_std;
-    gamma_grad_(c) = static_cast<T>(dgamma);
-    beta_grad_(c) = static_cast<T>(dbeta);
-    if (!dx) continue;
-    T* dxc = dx->data() + c * m;
-    const T k = static_cast<T>(gamma_(c) * inv_std);
-    if (!last_training_) {  // statistics are constants in inference mode
-      for (std::size_t i = 0; i < m; ++i) dxc[i] = k * dy(i);
-      continue;
+    for (int l = 0; i < m; ++i, ++l) {
+      a1[l] += dy(i);
+      a2[l] += static_cast<double>(dy(i)) * (xc[i] - mean);
     }
-    const T mean_t = static_cast<T>(mean);
-    const T inv_std_t = static_cast<T>(inv_std);
-    const T mean_dy = static_cast<T>(dbeta / m);
-    const T mean_dy_xhat = static_cast<T>(dgamma / m);
-    for (std::size_t i = 0; i < m; ++i) {
-      dxc[i] = k * (dy(i) - mean_dy - (xc[i] - mean_t) * inv_std_t * mean_dy_xhat);
+    dbeta = internal::Combine(a1);
+    dy_x = internal::Combine(a2);
+  }
+  const double dgamma = dy_x * inv_std;
+  gamma_grad_(c) = static_cast<T>(dgamma);
+  beta_grad_(c) = static_cast<T>(dbeta);
+  if (!dxc) return;
+  const T k = static_cast<T>(gamma_(c) * inv_std);
+  if (!last_training_) {  // statistics are constants in inference mode
+    for (std::size_t i = 0; i < m; ++i) dxc[i] = k * dy(i);
+    return;
+  }
+  const T mean_t = static_cast<T>(mean);
+  const T inv_std_t = static_cast<T>(inv_std);
+  const T mean_dy = static_cast<T>(dbeta / m);
+  const T mean_dy_xhat = static_cast<T>(dgamma / m);
+  for (std::size_t i = 0; i < m; ++i) {
+    dxc[i] = k * (dy(i) - mean_dy - (xc[i] - mean_t) * inv_std_t * mean_dy_xhat);
+  }
+}
+
+// A thread's buffer of at least n values, kept for the thread's life (OpenMP reuses its
+// threads), so that the passes below neither allocate nor zero it each time.
+template <typename T>
+T* ChannelBuffer(std::size_t n) {
+  static thread_local std::vector<T> buffer;
+  if (buffer.size() < n) buffer.resize(n);
+  return buffer.data();
+}
+
+// Both passes go through a buffer of one channel per thread (100-500 KB on the reference
+// networks, so it stays in the core's L2): the full-size output and its gradient are made there
+// and never reach memory.
+template <typename T>
+void BatchNorm<T>::ForwardMaxPool2(const Tensor<T>& x, Tensor<T>& pooled, bool training) {
+  Require<T>(static_cast<int>(x.shape(0)) == channels_, "BatchNorm: channel count mismatch");
+  const std::size_t images = x.shape(1), h = x.shape(2), w = x.shape(3);
+  Require<T>(h % 2 == 0 && w % 2 == 0 && h > 0 && w > 0,
+             "BatchNorm: a fused 2x2 max-pool needs a map of even height and width");
+  const std::size_t m = x.size() / channels_;
+  Require<T>(!training || m > 1, "BatchNorm: training needs more than one value per channel");
+  last_training_ = training;
+  EnsureShape(pooled, channels_, images, h / 2, w / 2);
+  const std::size_t ow = w / 2, rows = images * (h / 2), outputs = rows * ow;
+  pool_winner_.resize(pooled.size());
+#pragma omp parallel
+  {
+    T* buffer = ChannelBuffer<T>(m);
+    T* yc = buffer;
+#pragma omp for schedule(static)
+    for (int c = 0; c < channels_; ++c) {
+      const T* xc = x.data() + c * m;
+      double mean, inv_std;
+      if (training) {
+        TrainingStatistics(c, xc, m, &mean, &inv_std);
+      } else {
+        InferenceStatistics(c, &mean, &inv_std);
+      }
+      mean_[c] = mean;
+      inv_std_[c] = inv_std;
+      T scale, shift;
+      Affine(c, mean, inv_std, &scale, &shift);
+      // Forward's loops, then MaxPool<T>::Forward's over the buffer.
+      if (fused_relu_) {
+        for (std::size_t i = 0; i < m; ++i) yc[i] = std::max(xc[i] * scale + shift, T(0));
+      } else {
+        for (std::size_t i = 0; i < m; ++i) yc[i] = xc[i] * scale + shift;
+      }
+      T* out = pooled.data() + c * outputs;
+      std::int32_t* win = pool_winner_.data() + c * outputs;
+      for (std::size_t r = 0; r < rows; ++r) {  // output rows of all the channel's images
+        const T* r0 = yc + 2 * r * w;
+        const T* r1 = r0 + w;
+        T* o = out + r * ow;
+        std::int32_t* k = win + r * ow;
+#pragma omp simd
+        for (std::size_t ox = 0; ox < ow; ++ox) {
+          T value = r0[2 * ox];
+          std::int32_t best = 0;
+          const T cand[3] = {r0[2 * ox + 1], r1[2 * ox], r1[2 * ox + 1]};
+          for (int j = 0; j < 3; ++j) {
+            const bool take = internal::MaxPoolTakes(cand[j], value);
+            value = take ? cand[j] : value;
+            best = take ? j + 1 : best;
+          }
+          o[ox] = value;
+          k[ox] = best;
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void BatchNorm<T>::BackwardMaxPool2(const Tensor<T>& x, const Tensor<T>& pooled,
+                                    const Tensor<T>& pooled_grad, Tensor<T>* dx) {
+  const std::size_t images = x.shape(1), h = x.shape(2), w = x.shape(3);
+  const std::size_t ow = w / 2, rows = images * (h / 2), outputs = rows * ow;
+  Require<T>(pooled.size() == channels_ * outputs && pooled_grad.size() == pooled.size() &&
+                 pool_winner_.size() == pooled.size(),
+             "BatchNorm: BackwardMaxPool2 needs the pooled output of ForwardMaxPool2");
+  if (dx) SameShape(x, *dx);
+  const std::size_t m = x.size() / channels_;
+#pragma omp parallel
+  {
+    T* buffer = ChannelBuffer<T>(m);
+    T* dy = buffer;
+#pragma omp for schedule(static)
+    for (int c = 0; c < channels_; ++c) {
+      const T* out = pooled.data() + c * outputs;
+      const T* g = pooled_grad.data() + c * outputs;
+      const std::int32_t* win = pool_winner_.data() + c * outputs;
+      // MaxPool<T>::Backward's gradient (0, and 0 + g at the window's winner), then the ReLU's
+      // mask, which at the winner is the pooled value's sign and elsewhere meets a zero.
+      std::fill(dy, dy + m, T(0));
+      for (std::size_t r = 0; r < rows; ++r) {
+        T* d = dy + 2 * r * w;
+        for (std::size_t ox = 0; ox < ow; ++ox) {
+          const std::size_t o = r * ow + ox;
+          const int k = win[o];
+          d[(k >> 1) * w + 2 * ox + (k & 1)] += g[o];
+          if (fused_relu_ && !(out[o] > T(0))) d[(k >> 1) * w + 2 * ox + (k & 1)] = T(0);
+        }
+      }
+      BackwardChannel(c, x.data() + c * m, m, dy, nullptr, dx ? dx->data() + c * m : nullptr);
     }
   }
 }

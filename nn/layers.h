@@ -151,7 +151,7 @@ class Conv2d : public WeightedLayer<T> {
   ConvAlgorithm algorithm_;
   std::shared_ptr<Workspace<T>> ws_;
   std::vector<T> transformed_;  // Winograd: the weights as 16 (or 36) x out x in matrices
-  std::vector<T> packed_;  // Winograd: the same, packed for internal::gemm
+  std::vector<T> packed_;       // Winograd: the same, packed for internal::gemm
   // The weights packed_ was last made from by an inference pass, and which packing it holds
   // (-1: none reusable).
   std::vector<T> packed_from_;
@@ -188,8 +188,26 @@ class BatchNorm : public Layer<T> {
   // Forward(..., false) uses, for a convolution that folds this layer in.
   void InferenceAffine(std::vector<T>* scale, std::vector<T>* shift) const;
 
+  // This layer (with its fused ReLU, if any) and a following 2x2 max-pool of stride 2 in one pass
+  // over maps of even height and width (the network uses them where the pool is the only
+  // reader): `pooled` gets MaxPool's output, and BackwardMaxPool2 takes the gradient with
+  // respect to it. The full-size output and its gradient live only in a per-thread buffer of one
+  // channel, not in memory, which saves writing and reading them twice over. The same bits as
+  // Forward then MaxPool<T>::Forward, and as MaxPool<T>::Backward then Backward: the same
+  // operations on each value, in the same order.
+  void ForwardMaxPool2(const Tensor<T>& x, Tensor<T>& pooled, bool training);
+  void BackwardMaxPool2(const Tensor<T>& x, const Tensor<T>& pooled, const Tensor<T>& pooled_grad,
+                        Tensor<T>* dx);
+
  private:
+  // Mean and 1/std of channel c (values xc[0 .. m-1]) of a training pass; updates the running
+  // statistics.
+  void TrainingStatistics(int c, const T* xc, std::size_t m, double* mean, double* inv_std);
   void InferenceStatistics(int c, double* mean, double* inv_std) const;
+  // The backward pass of channel c (values xc[0 .. m-1]) from the gradient at this layer's
+  // output dyc, counted where mask (the fused ReLU's output) is > 0, or everywhere if null: the
+  // parameter gradients and, unless dxc is null, the input gradient.
+  void BackwardChannel(int c, const T* xc, std::size_t m, const T* dyc, const T* mask, T* dxc);
   void Affine(int c, double mean, double inv_std, T* scale, T* shift) const;
 
   bool fused_relu_ = false;
@@ -197,7 +215,8 @@ class BatchNorm : public Layer<T> {
   double momentum_, eps_;
   bool last_training_ = true;
   Vector<T> gamma_, beta_, gamma_grad_, beta_grad_, running_mean_, running_var_;
-  std::vector<double> mean_, inv_std_;  // of the last forward pass
+  std::vector<double> mean_, inv_std_;     // of the last forward pass
+  std::vector<std::int32_t> pool_winner_;  // ForwardMaxPool2: 2 * row + column in the window
 };
 
 template <typename T>

@@ -50,8 +50,7 @@ Network<T>::Network(const arch::Graph& graph, std::uint64_t seed)
     switch (op.kind) {
       case arch::OpKind::kConv:
         layers_.push_back(std::make_unique<Conv2d<T>>(op.in.channels, op.out.channels, op.kernel,
-                                                      op.stride, op.padding, op.bias,
-                                                      workspace_));
+                                                      op.stride, op.padding, op.bias, workspace_));
         break;
       case arch::OpKind::kBatchNorm:
         layers_.push_back(std::make_unique<BatchNorm<T>>(op.out.channels));
@@ -66,8 +65,8 @@ Network<T>::Network(const arch::Graph& graph, std::uint64_t seed)
         layers_.push_back(std::make_unique<GlobalAvgPool<T>>());
         break;
       case arch::OpKind::kFullyConnected:
-        layers_.push_back(std::make_unique<FullyConnected<T>>(
-            static_cast<int>(op.in.size()), op.out.channels, op.bias));
+        layers_.push_back(std::make_unique<FullyConnected<T>>(static_cast<int>(op.in.size()),
+                                                              op.out.channels, op.bias));
         break;
       case arch::OpKind::kAdd:
         layers_.push_back(std::make_unique<Add<T>>());
@@ -105,24 +104,36 @@ Network<T>::Network(const arch::Graph& graph, std::uint64_t seed)
       if (in != arch::kNetworkInput && consumers[in] == 1) only_reader[in] = static_cast<int>(i);
     }
   }
+  // The pool a BN (or its fused ReLU) is read by (see set_pool_fusion).
+  auto pool_after = [&](int bn) {
+    const auto* norm = static_cast<BatchNorm<T>*>(layers_[bn].get());
+    const int last = norm->fused_relu() ? only_reader[bn] : bn;  // the op the pool would read
+    const int pool = last >= 0 ? only_reader[last] : -1;
+    const arch::Op& b = graph_.ops[bn];
+    const bool fits = pool >= 0 && graph_.ops[pool].kind == arch::OpKind::kMaxPool &&
+                      graph_.ops[pool].kernel == 2 && graph_.ops[pool].stride == 2 &&
+                      b.out.height % 2 == 0 && b.out.width % 2 == 0;
+    return fits ? pool : -1;
+  };
+  pool_fused_with_.assign(graph_.ops.size(), -1);
+  for (std::size_t i = 0; i < graph_.ops.size(); ++i) {
+    if (graph_.ops[i].kind != arch::OpKind::kBatchNorm) continue;
+    const int pool = pool_after(static_cast<int>(i));
+    if (pool < 0) continue;
+    pool_fused_with_[i] = pool;
+    pool_fused_with_[pool] = static_cast<int>(i);
+  }
   folds_.assign(graph_.ops.size(), Fold{});
   for (std::size_t i = 0; i < graph_.ops.size(); ++i) {
     auto* conv = dynamic_cast<Conv2d<T>*>(layers_[i].get());
     const int bn = only_reader[i];
-    if (!conv || !conv->foldable() || bn < 0 ||
-        graph_.ops[bn].kind != arch::OpKind::kBatchNorm) {
+    if (!conv || !conv->foldable() || bn < 0 || graph_.ops[bn].kind != arch::OpKind::kBatchNorm) {
       continue;
     }
     folds_[i].bn = bn;
     folds_[bn].into = static_cast<int>(i);
-    const auto* norm = static_cast<BatchNorm<T>*>(layers_[bn].get());
-    int last = bn;  // the op whose output the pool would read
-    if (norm->fused_relu()) last = only_reader[bn];
-    const int pool = last >= 0 ? only_reader[last] : -1;
-    const arch::Op& out = graph_.ops[i];
-    if (pool >= 0 && graph_.ops[pool].kind == arch::OpKind::kMaxPool &&
-        graph_.ops[pool].kernel == 2 && graph_.ops[pool].stride == 2 &&
-        out.out.height % 2 == 0 && out.out.width % 2 == 0) {
+    const int pool = pool_after(bn);
+    if (pool >= 0) {
       folds_[i].pool = pool;
       folds_[pool].into = static_cast<int>(i);
     }
@@ -188,11 +199,14 @@ const Tensor<T>& Network<T>::Forward(const Tensor<T>& input, bool training) {
   }
   if (&input != &input_) input_ = input;
   last_forward_folded_ = false;
+  last_forward_pool_fused_ = pool_fusion_;
   const bool fold = !training && inference_folding_;
   std::vector<const Tensor<T>*> in;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
-    if (alias_[i] >= 0) continue;  // runs inside its BN
+    if (alias_[i] >= 0) continue;               // runs inside its BN
     if (fold && folds_[i].into >= 0) continue;  // ran inside its convolution
+    const int fused = pool_fusion_ ? pool_fused_with_[i] : -1;
+    if (fused >= 0 && graph_.ops[i].kind == arch::OpKind::kMaxPool) continue;  // ran in its BN
     in.clear();
     for (int from : graph_.ops[i].inputs) {
       in.push_back(from == arch::kNetworkInput ? &input_ : &activations_[Resolve(from)]);
@@ -202,9 +216,14 @@ const Tensor<T>& Network<T>::Forward(const Tensor<T>& input, bool training) {
       // last of them would have put it.
       const Fold& f = folds_[i];
       static_cast<Conv2d<T>*>(layers_[i].get())
-          ->ForwardInference(*in[0], static_cast<const BatchNorm<T>&>(*layers_[f.bn]),
-                             f.pool >= 0, activations_[f.pool >= 0 ? f.pool : f.bn]);
+          ->ForwardInference(*in[0], static_cast<const BatchNorm<T>&>(*layers_[f.bn]), f.pool >= 0,
+                             activations_[f.pool >= 0 ? f.pool : f.bn]);
       last_forward_folded_ = true;
+      continue;
+    }
+    if (fused >= 0) {  // a BN and its pool: the result lands where the pool would put it
+      static_cast<BatchNorm<T>*>(layers_[i].get())
+          ->ForwardMaxPool2(*in[0], activations_[fused], training);
       continue;
     }
     layers_[i]->Forward(in, activations_[i], training);
@@ -216,6 +235,12 @@ template <typename T>
 const Tensor<T>& Network<T>::activation(int op) const {
   const int r = Resolve(op);
   const Fold& f = folds_.at(r);
+  if (last_forward_pool_fused_ && pool_fused_with_[r] >= 0 &&
+      graph_.ops[r].kind == arch::OpKind::kBatchNorm) {
+    throw std::logic_error("network: op " + graph_.ops.at(op).name +
+                           " ran with its max-pool in one pass in the last Forward; its "
+                           "activation was not kept (set_pool_fusion(false) keeps it)");
+  }
   if (last_forward_folded_) {
     // Current after a folded pass: the op each fold's result lands in, and unfolded ops.
     bool stale = f.bn >= 0;  // a folded convolution's own output
@@ -236,6 +261,15 @@ template <typename T>
 int Network<T>::folded_batch_norms() const {
   int n = 0;
   for (const Fold& f : folds_) n += f.bn >= 0;
+  return n;
+}
+
+template <typename T>
+int Network<T>::fused_pools() const {
+  int n = 0;
+  for (std::size_t i = 0; i < graph_.ops.size(); ++i) {
+    n += pool_fused_with_[i] >= 0 && graph_.ops[i].kind == arch::OpKind::kMaxPool;
+  }
   return n;
 }
 
@@ -266,7 +300,11 @@ void Network<T>::Backward(const Tensor<T>& logits_grad) {
   std::vector<int> pending;  // inputs whose gradient lands in scratch_ and is added afterwards
   for (std::size_t i = ops; i-- > 0;) {
     if (alias_[i] >= 0 || !has_grad[i]) continue;  // fused, or nothing downstream needs it
-    const arch::Op& op = graph_.ops[i];
+    // A pool that ran in its BN: both back-propagate here, from the BN's input.
+    const int bn = last_forward_pool_fused_ && graph_.ops[i].kind == arch::OpKind::kMaxPool
+                       ? pool_fused_with_[i]
+                       : -1;
+    const arch::Op& op = graph_.ops[bn >= 0 ? bn : static_cast<int>(i)];
     in.clear();
     din.clear();
     int to_add = -1;
@@ -285,7 +323,12 @@ void Network<T>::Backward(const Tensor<T>& logits_grad) {
         to_add = from;
       }
     }
-    layers_[i]->Backward(in, activations_[i], grads_[i], din);
+    if (bn >= 0) {
+      static_cast<BatchNorm<T>*>(layers_[bn].get())
+          ->BackwardMaxPool2(*in[0], activations_[i], grads_[i], din[0]);
+    } else {
+      layers_[i]->Backward(in, activations_[i], grads_[i], din);
+    }
     if (to_add >= 0) {
       Tensor<T>& g = grads_[to_add];
       const long long size = static_cast<long long>(g.size());

@@ -38,6 +38,13 @@ class Network {
 
   // On by default; off, inference runs every layer on its own and keeps every activation.
   void set_inference_folding(bool on) { inference_folding_ = on; }
+  // A BN (with its fused ReLU) read only by a 2x2 max-pool of stride 2, on a map of even size,
+  // runs with that pool in one pass (BatchNorm::ForwardMaxPool2) in the passes the inference
+  // folds do not cover, training included, and back-propagates through both in one pass: the
+  // same bits, a third of the memory traffic. The BN's activation is then not kept; false runs
+  // the layers one by one.
+  void set_pool_fusion(bool on) { pool_fusion_ = on; }
+  int fused_pools() const;
 
   // Back-propagates d(loss)/d(logits) of the last Forward, which must have been a training one;
   // fills every parameter gradient.
@@ -72,6 +79,10 @@ class Network {
   std::vector<Fold> folds_;
   bool inference_folding_ = true;
   bool last_forward_folded_ = false;
+  // set_pool_fusion: on a BN, the pool it runs with; on that pool, the BN; else -1.
+  std::vector<int> pool_fused_with_;
+  bool pool_fusion_ = true;
+  bool last_forward_pool_fused_ = false;
   std::shared_ptr<Workspace<T>> workspace_;
   std::vector<std::unique_ptr<Layer<T>>> layers_;
   Tensor<T> input_;

@@ -57,6 +57,7 @@ void ExpectFoldedEqualsLayerByLayer(const arch::Graph& graph, const std::string&
   RandomiseBatchNorm(folded, 5);
   RandomiseBatchNorm(plain, 5);
   plain.set_inference_folding(false);
+  plain.set_pool_fusion(false);  // every layer on its own
   EXPECT_EQ(folded.folded_batch_norms(), bns) << json;
   EXPECT_EQ(folded.folded_pools(), pools) << json;
   const Tensor<T>& a = folded.Forward(images.data(), batch, false);

@@ -1,0 +1,177 @@
+// A BN (with its ReLU) read only by a 2x2 max-pool runs with the pool in one pass
+// (Network::set_pool_fusion, BatchNorm::ForwardMaxPool2 / BackwardMaxPool2): training steps,
+// inference passes the convolution folds do not cover, and the backward pass after one must give
+// the same bits as the layers one by one, on VGG, MVGG and RES blocks, even and odd maps,
+// BNs with and without ReLU, pools read by two ops, and convolutions of every algorithm.
+#include <cstring>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "arch/architecture.h"
+#include "arch/graph.h"
+#include "nn/layers.h"
+#include "nn/network.h"
+#include "nn/sgd.h"
+
+namespace imcnas::nn {
+namespace {
+
+template <typename T>
+void ExpectSameBits(const Tensor<T>& a, const Tensor<T>& b, const std::string& what) {
+  ASSERT_EQ(a.shape(), b.shape()) << what;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(std::memcmp(&a.data()[i], &b.data()[i], sizeof(T)), 0)
+        << what << " [" << i << "]: " << a.data()[i] << " vs " << b.data()[i];
+  }
+}
+
+template <typename T>
+void ExpectSameParameters(Network<T>& a, Network<T>& b, const std::string& what) {
+  auto pa = a.Parameters(), pb = b.Parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (std::size_t k = 0; k < pa.size(); ++k) {
+    const std::string name = what + " " + pa[k].name;
+    ASSERT_EQ(pa[k].value->size(), pb[k].value->size()) << name;
+    ASSERT_EQ(
+        std::memcmp(pa[k].value->data(), pb[k].value->data(), pa[k].value->size() * sizeof(T)), 0)
+        << name << " value";
+    ASSERT_EQ(std::memcmp(pa[k].grad->data(), pb[k].grad->data(), pa[k].grad->size() * sizeof(T)),
+              0)
+        << name << " gradient";
+  }
+  auto ba = a.Buffers(), bb = b.Buffers();
+  for (std::size_t k = 0; k < ba.size(); ++k) {
+    ASSERT_EQ(std::memcmp(ba[k]->data(), bb[k]->data(), ba[k]->size() * sizeof(T)), 0)
+        << what << " BN running statistics " << k;
+  }
+}
+
+template <typename T>
+void ExpectFusedEqualsLayerByLayer(const arch::Graph& graph, const std::string& json, int batch,
+                                   int fused_pools) {
+  std::vector<float> images(static_cast<std::size_t>(batch) * graph.input.size());
+  std::mt19937_64 g(7);
+  std::normal_distribution<float> normal;
+  for (auto& x : images) x = normal(g);
+  std::vector<std::int32_t> labels;
+  for (int i = 0; i < batch; ++i) labels.push_back((i * 5 + 1) % graph.classes);
+  Network<T> fused(graph, 4), plain(graph, 4);
+  plain.set_pool_fusion(false);
+  EXPECT_EQ(fused.fused_pools(), fused_pools) << json;
+  SgdOptions options;
+  options.momentum = 0.9;
+  options.nesterov = true;
+  options.weight_decay = 5e-4;
+  Sgd<T> sgd_fused(fused.Parameters(), options), sgd_plain(plain.Parameters(), options);
+  Tensor<T> da, db;
+  for (int step = 0; step < 3; ++step) {
+    const std::string what = json + ", training step " + std::to_string(step);
+    const Tensor<T>& a = fused.Forward(images.data(), batch, true);
+    const Tensor<T>& b = plain.Forward(images.data(), batch, true);
+    ExpectSameBits(a, b, what + ": logits");
+    SoftmaxCrossEntropy(a, labels.data(), 0.1, &da);
+    SoftmaxCrossEntropy(b, labels.data(), 0.1, &db);
+    fused.Backward(da);
+    plain.Backward(db);
+    ExpectSameParameters(fused, plain, what);
+    sgd_fused.Step(T(0.05));
+    sgd_plain.Step(T(0.05));
+    ExpectSameParameters(fused, plain, what + " after the update");
+  }
+  // The BN's own output is not kept by a fused pass, and asking for it says so.
+  for (std::size_t op = 0; op < graph.ops.size(); ++op) {
+    if (graph.ops[op].kind != arch::OpKind::kBatchNorm) continue;
+    EXPECT_NO_THROW(plain.activation(static_cast<int>(op))) << op;
+  }
+  int refused = 0;
+  for (std::size_t op = 0; op < graph.ops.size(); ++op) {
+    if (graph.ops[op].kind != arch::OpKind::kBatchNorm) continue;
+    try {
+      fused.activation(static_cast<int>(op));
+    } catch (const std::logic_error&) {
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, fused_pools) << json;
+  // Inference without the convolution folds (the pool fusion then covers every fusable BN),
+  // then the backward pass from it (constant statistics).
+  fused.set_inference_folding(false);
+  plain.set_inference_folding(false);
+  const Tensor<T>& a = fused.Forward(images.data(), batch, false);
+  const Tensor<T>& b = plain.Forward(images.data(), batch, false);
+  ExpectSameBits(a, b, json + ", inference: logits");
+  SoftmaxCrossEntropy(a, labels.data(), 0.0, &da);
+  SoftmaxCrossEntropy(b, labels.data(), 0.0, &db);
+  fused.Backward(da);
+  plain.Backward(db);
+  ExpectSameParameters(fused, plain, json + ", backward after inference");
+  // With the convolution folds on, inference still agrees.
+  fused.set_inference_folding(true);
+  plain.set_inference_folding(true);
+  ExpectSameBits(fused.Forward(images.data(), batch, false),
+                 plain.Forward(images.data(), batch, false), json + ", folded inference");
+}
+
+TEST(PoolFusion, BitIdenticalToLayerByLayer) {
+  const std::string nets[] = {
+      // 20 -> 10 -> 5: the last VGG pool sits on an odd map and is not fused; the first VGG's
+      // pool output is read by the RES block's conv and its 1x1 shortcut.
+      R"({"input": [20, 20, 3], "classes": 7,
+          "blocks": [["VGG", 8], ["RES", 16], ["VGG", 8], ["MVGG", 12], ["VGG", 8]]})",
+      R"({"input": [16, 16, 1], "classes": 4, "blocks": [["MVGG", 5], ["VGG", 9], ["RES", 6]]})",
+      // Direct 3x3 convolutions (<= 4 input channels), and a 5x5 one by im2col, which no
+      // inference fold covers.
+      R"({"input": [12, 12, 4], "classes": 5,
+          "layers": [["conv", 3, 4, 1], ["pool", 2], ["conv", 5, 6, 1], ["pool", 2],
+                     ["fc", 5]]})",
+      // b11's shape at a small width: pools on 28x28 and 14x14 maps.
+      R"({"input": [28, 28, 1], "classes": 10, "blocks": [["VGG", 6], ["VGG", 10]]})",
+  };
+  const int fused[] = {2, 1, 2, 2};
+  for (int k = 0; k < 4; ++k) {
+    const arch::Graph graph = arch::Lower(arch::ParseArchitecture(nets[k]));
+    ExpectFusedEqualsLayerByLayer<float>(graph, nets[k], 6, fused[k]);
+    ExpectFusedEqualsLayerByLayer<double>(graph, nets[k], 3, fused[k]);
+  }
+}
+
+// A graph the architecture language cannot write: a BN without ReLU read by a 2x2 pool (its
+// sign does not mask the gradient), and an odd batch on 6x6 maps (36 values per image: the
+// channel's last value is not at the end of a lane block).
+TEST(PoolFusion, BatchNormWithoutReluAndOddBatch) {
+  arch::Graph g;
+  g.input = {6, 6, 2};
+  g.classes = 3;
+  auto add = [&g](arch::OpKind kind, std::vector<int> inputs, arch::Shape in, arch::Shape out,
+                  int kernel, int stride, int padding, bool bias) {
+    arch::Op op;
+    op.kind = kind;
+    op.name = "op" + std::to_string(g.ops.size());
+    op.inputs = std::move(inputs);
+    op.in = in;
+    op.out = out;
+    op.kernel = kernel;
+    op.stride = stride;
+    op.padding = padding;
+    op.bias = bias;
+    g.ops.push_back(op);
+    return static_cast<int>(g.ops.size()) - 1;
+  };
+  const arch::Shape s6{6, 6, 2}, c6{6, 6, 5}, c3{3, 3, 5};
+  int x = add(arch::OpKind::kConv, {arch::kNetworkInput}, s6, c6, 3, 1, 1, true);
+  x = add(arch::OpKind::kBatchNorm, {x}, c6, c6, 0, 1, 0, false);
+  x = add(arch::OpKind::kMaxPool, {x}, c6, c3, 2, 2, 0, false);
+  x = add(arch::OpKind::kConv, {x}, c3, c3, 3, 1, 1, false);
+  x = add(arch::OpKind::kBatchNorm, {x}, c3, c3, 0, 1, 0, false);
+  x = add(arch::OpKind::kRelu, {x}, c3, c3, 0, 1, 0, false);
+  add(arch::OpKind::kFullyConnected, {x}, c3, {1, 1, 3}, 0, 1, 0, true);
+  ExpectFusedEqualsLayerByLayer<float>(g, "hand-built", 5, 1);
+  ExpectFusedEqualsLayerByLayer<double>(g, "hand-built", 3, 1);
+}
+
+}  // namespace
+}  // namespace imcnas::nn
