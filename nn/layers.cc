@@ -839,8 +839,8 @@ void BatchNorm<T>::Affine(int c, double mean, double inv_std, T* scale, T* shift
 }
 
 template <typename T>
-void BatchNorm<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tensor<T>& output,
-                            const Tensor<T>& output_grad,
+void BatchNorm<T>::Backward(const std::vector<const Tensor<T>*>& inputs,
+                            const Tensor<T>& /*output*/, const Tensor<T>& output_grad,
                             const std::vector<Tensor<T>*>& input_grads) {
   const Tensor<T>& x = *inputs.at(0);
   Tensor<T>* dx = input_grads.at(0);
@@ -849,17 +849,36 @@ void BatchNorm<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const T
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < channels_; ++c) {
     // The gradient at BN's own output: through the fused ReLU's mask if there is one.
-    BackwardChannel(c, x.data() + c * m, m, output_grad.data() + c * m,
-                    fused_relu_ ? output.data() + c * m : nullptr,
+    BackwardChannel(c, x.data() + c * m, m, output_grad.data() + c * m, fused_relu_,
                     dx ? dx->data() + c * m : nullptr);
   }
 }
 
+namespace {
+// x * scale + shift for x[0..7], rounded in T as Forward's loop rounds it, as doubles (their
+// signs are the fused ReLU's mask).
+inline internal::Lanes Preactivation8(const float* x, float scale, float shift) {
+  using Floats = float __attribute__((vector_size(32)));
+  Floats v;
+  __builtin_memcpy(&v, x, sizeof v);
+  return __builtin_convertvector(v * scale + shift, internal::Lanes);
+}
+inline internal::Lanes Preactivation8(const double* x, double scale, double shift) {
+  return internal::Load8(x) * scale + shift;
+}
+}  // namespace
+
 template <typename T>
-void BatchNorm<T>::BackwardChannel(int c, const T* xc, std::size_t m, const T* dyc, const T* mask,
+void BatchNorm<T>::BackwardChannel(int c, const T* xc, std::size_t m, const T* dyc, bool relu_mask,
                                    T* dxc) {
-  // dy counts where the mask (the fused ReLU's output) is > 0, or everywhere without one.
-  auto dy = [&](std::size_t i) { return mask && !(mask[i] > T(0)) ? T(0) : dyc[i]; };
+  // dy counts where the fused ReLU passed its input, x * scale + shift > 0 as Forward computed
+  // it (the same factors from the same statistics, the same rounding: so the ReLU's output need
+  // not be read), or everywhere without the mask.
+  T scale = 0, shift = 0;
+  Affine(c, mean_[c], inv_std_[c], &scale, &shift);
+  auto dy = [&](std::size_t i) {
+    return relu_mask && !(xc[i] * scale + shift > T(0)) ? T(0) : dyc[i];
+  };
   const double mean = mean_[c];
   const double inv_std = inv_std_[c];
   double dbeta = 0, dy_x = 0;  // sum(dy), sum(dy * (x - mean))
@@ -868,7 +887,7 @@ void BatchNorm<T>::BackwardChannel(int c, const T* xc, std::size_t m, const T* d
     std::size_t i = 0;
     for (; i + 8 <= m; i += 8) {
       internal::Lanes g = internal::Load8(dyc + i);
-      if (mask) g = internal::Load8(mask + i) > 0.0 ? g : 0.0;
+      if (relu_mask) g = Preactivation8(xc + i, scale, shift) > 0.0 ? g : 0.0;
       a1 += g;
       a2 += g * (internal::Load8(xc + i) - mean);
     }
@@ -1000,7 +1019,7 @@ void BatchNorm<T>::BackwardMaxPool2(const Tensor<T>& x, const Tensor<T>& pooled,
           if (fused_relu_ && !(out[o] > T(0))) d[(k >> 1) * w + 2 * ox + (k & 1)] = T(0);
         }
       }
-      BackwardChannel(c, x.data() + c * m, m, dy, nullptr, dx ? dx->data() + c * m : nullptr);
+      BackwardChannel(c, x.data() + c * m, m, dy, false, dx ? dx->data() + c * m : nullptr);
     }
   }
 }

@@ -205,9 +205,9 @@ class BatchNorm : public Layer<T> {
   void TrainingStatistics(int c, const T* xc, std::size_t m, double* mean, double* inv_std);
   void InferenceStatistics(int c, double* mean, double* inv_std) const;
   // The backward pass of channel c (values xc[0 .. m-1]) from the gradient at this layer's
-  // output dyc, counted where mask (the fused ReLU's output) is > 0, or everywhere if null: the
+  // output dyc, counted where the fused ReLU passed (with relu_mask) or everywhere: the
   // parameter gradients and, unless dxc is null, the input gradient.
-  void BackwardChannel(int c, const T* xc, std::size_t m, const T* dyc, const T* mask, T* dxc);
+  void BackwardChannel(int c, const T* xc, std::size_t m, const T* dyc, bool relu_mask, T* dxc);
   void Affine(int c, double mean, double inv_std, T* scale, T* shift) const;
 
   bool fused_relu_ = false;

@@ -2,7 +2,8 @@
 // (Network::set_pool_fusion, BatchNorm::ForwardMaxPool2 / BackwardMaxPool2): training steps,
 // inference passes the convolution folds do not cover, and the backward pass after one must give
 // the same bits as the layers one by one, on VGG, MVGG and RES blocks, even and odd maps,
-// BNs with and without ReLU, pools read by two ops, and convolutions of every algorithm.
+// BNs with and without ReLU, pools read by two ops, and convolutions of every algorithm. And a
+// BN's fused ReLU must give the bits of a separate ReLU layer.
 #include <cstring>
 #include <random>
 #include <stdexcept>
@@ -171,6 +172,56 @@ TEST(PoolFusion, BatchNormWithoutReluAndOddBatch) {
   add(arch::OpKind::kFullyConnected, {x}, c3, {1, 1, 3}, 0, 1, 0, true);
   ExpectFusedEqualsLayerByLayer<float>(g, "hand-built", 5, 1);
   ExpectFusedEqualsLayerByLayer<double>(g, "hand-built", 3, 1);
+}
+
+// A BN's fused ReLU masks the gradient by the sign of x * scale + shift recomputed from the
+// input (BatchNorm::Backward does not read its output): the same bits as a BN and a separate
+// ReLU layer, training and inference, with shifts that put many values within rounding of zero.
+template <typename T>
+void ExpectFusedReluEqualsSeparate(bool training) {
+  const std::size_t c = 5, n = 3, h = 7, w = 6;
+  std::mt19937_64 g(21);
+  std::normal_distribution<double> normal;
+  Tensor<T> x = xt::zeros<T>({c, n, h, w}), dy = x;
+  for (auto& v : x) v = static_cast<T>(normal(g));
+  for (auto& v : dy) v = static_cast<T>(normal(g));
+  BatchNorm<T> fused(static_cast<int>(c)), bn(static_cast<int>(c));
+  fused.set_fused_relu(true);
+  for (BatchNorm<T>* b : {&fused, &bn}) {
+    for (std::size_t k = 0; k < c; ++k) {
+      b->gamma()(k) = static_cast<T>(0.5 + 0.25 * k);
+      b->beta()(k) = static_cast<T>(0.01 * (static_cast<double>(k) - 2));
+      b->running_mean()(k) = static_cast<T>(0.1 * k);
+      b->running_var()(k) = static_cast<T>(0.5 + 0.3 * k);
+    }
+  }
+  Relu<T> relu;
+  Tensor<T> yf, yb, yr, dxf, dxb, dr;
+  fused.Forward({&x}, yf, training);
+  bn.Forward({&x}, yb, training);
+  relu.Forward({&yb}, yr, training);
+  ASSERT_EQ(yf.shape(), yr.shape());
+  int zeros = 0;
+  for (std::size_t i = 0; i < yf.size(); ++i) {
+    ASSERT_EQ(yf.data()[i], yr.data()[i]) << i;  // equal values (a -0 may differ in sign)
+    zeros += yf.data()[i] == T(0);
+  }
+  EXPECT_GT(zeros, 20);
+  fused.Backward({&x}, yf, dy, {&dxf});
+  relu.Backward({&yb}, yr, dy, {&dr});
+  bn.Backward({&x}, yb, dr, {&dxb});
+  ExpectSameBits(dxf, dxb, "input gradient");
+  for (std::size_t k = 0; k < c; ++k) {
+    EXPECT_EQ(std::memcmp(&fused.gamma_grad()(k), &bn.gamma_grad()(k), sizeof(T)), 0) << k;
+    EXPECT_EQ(std::memcmp(&fused.beta_grad()(k), &bn.beta_grad()(k), sizeof(T)), 0) << k;
+  }
+}
+
+TEST(ReluFusion, MaskFromInputEqualsSeparateLayers) {
+  ExpectFusedReluEqualsSeparate<float>(true);
+  ExpectFusedReluEqualsSeparate<float>(false);
+  ExpectFusedReluEqualsSeparate<double>(true);
+  ExpectFusedReluEqualsSeparate<double>(false);
 }
 
 }  // namespace
