@@ -181,6 +181,9 @@ class BatchNorm : public Layer<T> {
 
   // Fuses a following ReLU: the output is max(0, BN(x)) and Backward() takes the gradient with
   // respect to that output (one pass and one stored tensor fewer; the network sets this).
+  // Backward() then masks by the sign of x * scale + shift recomputed from the statistics of the
+  // last Forward() and the current gamma and beta (it does not read the output), so the
+  // parameters must not change between the two, as they do not in a training step.
   void set_fused_relu(bool fused) { fused_relu_ = fused; }
   bool fused_relu() const { return fused_relu_; }
 
@@ -191,10 +194,12 @@ class BatchNorm : public Layer<T> {
   // This layer (with its fused ReLU, if any) and a following 2x2 max-pool of stride 2 in one pass
   // over maps of even height and width (the network uses them where the pool is the only
   // reader): `pooled` gets MaxPool's output, and BackwardMaxPool2 takes the gradient with
-  // respect to it. The full-size output and its gradient live only in a per-thread buffer of one
-  // channel, not in memory, which saves writing and reading them twice over. The same bits as
-  // Forward then MaxPool<T>::Forward, and as MaxPool<T>::Backward then Backward: the same
-  // operations on each value, in the same order.
+  // respect to it (after ForwardMaxPool2, on the same x). The full-size output and its gradient
+  // live only in a per-thread buffer of one channel, not in memory, which saves writing and
+  // reading them twice over. The same bits as Forward then MaxPool<T>::Forward, and as
+  // MaxPool<T>::Backward then Backward: the same operations on each value in the same order
+  // (the ReLU's mask at a window's winner is the pooled value's sign, i.e. that of
+  // x * scale + shift, which Backward recomputes).
   void ForwardMaxPool2(const Tensor<T>& x, Tensor<T>& pooled, bool training);
   void BackwardMaxPool2(const Tensor<T>& x, const Tensor<T>& pooled, const Tensor<T>& pooled_grad,
                         Tensor<T>* dx);
@@ -217,6 +222,7 @@ class BatchNorm : public Layer<T> {
   Vector<T> gamma_, beta_, gamma_grad_, beta_grad_, running_mean_, running_var_;
   std::vector<double> mean_, inv_std_;     // of the last forward pass
   std::vector<std::int32_t> pool_winner_;  // ForwardMaxPool2: 2 * row + column in the window
+  bool last_forward_pooled_ = false;       // whether pool_winner_ is the last Forward's
 };
 
 template <typename T>

@@ -110,7 +110,11 @@ Network<T>::Network(const arch::Graph& graph, std::uint64_t seed)
     const int last = norm->fused_relu() ? only_reader[bn] : bn;  // the op the pool would read
     const int pool = last >= 0 ? only_reader[last] : -1;
     const arch::Op& b = graph_.ops[bn];
-    const bool fits = pool >= 0 && graph_.ops[pool].kind == arch::OpKind::kMaxPool &&
+    // The BN's input read by it alone, so that its gradient is summed where the separate
+    // layers would sum it.
+    const bool fits = pool >= 0 && b.inputs.size() == 1 && b.inputs[0] != arch::kNetworkInput &&
+                      consumers[b.inputs[0]] == 1 &&
+                      graph_.ops[pool].kind == arch::OpKind::kMaxPool &&
                       graph_.ops[pool].kernel == 2 && graph_.ops[pool].stride == 2 &&
                       b.out.height % 2 == 0 && b.out.width % 2 == 0;
     return fits ? pool : -1;
@@ -236,7 +240,8 @@ const Tensor<T>& Network<T>::activation(int op) const {
   const int r = Resolve(op);
   const Fold& f = folds_.at(r);
   if (last_forward_pool_fused_ && pool_fused_with_[r] >= 0 &&
-      graph_.ops[r].kind == arch::OpKind::kBatchNorm) {
+      graph_.ops[r].kind == arch::OpKind::kBatchNorm &&
+      !(last_forward_folded_ && f.into >= 0)) {  // (else reported below)
     throw std::logic_error("network: op " + graph_.ops.at(op).name +
                            " ran with its max-pool in one pass in the last Forward; its "
                            "activation was not kept (set_pool_fusion(false) keeps it)");

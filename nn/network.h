@@ -1,6 +1,7 @@
 // A network built from an architecture's lowered graph (arch/graph.h): one layer per op, the
-// activations of every op kept for the backward pass, gradients summed where a tensor feeds two
-// ops (the input of a RES block).
+// activations of the ops kept for the backward pass (but those a fused pass skips: a BN's
+// ReLU, a BN run with its pool, and in inference the layers folded into a convolution),
+// gradients summed where a tensor feeds two ops (the input of a RES block).
 #ifndef IMCNAS_NN_NETWORK_H_
 #define IMCNAS_NN_NETWORK_H_
 
@@ -56,7 +57,8 @@ class Network {
   std::vector<Vector<T>*> Buffers();
 
   Layer<T>& layer(int op) { return *layers_.at(op); }
-  // Throws std::logic_error for an op whose output the last (folded inference) pass skipped.
+  // Throws std::logic_error for an op whose output the last pass skipped (a folded inference
+  // pass, or a BN run with its pool: set_pool_fusion).
   const Tensor<T>& activation(int op) const;
   // Ops that inference runs inside a convolution: BNs (with their ReLUs) and 2x2 max-pools.
   int folded_batch_norms() const;

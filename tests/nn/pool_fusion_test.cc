@@ -4,7 +4,9 @@
 // the same bits as the layers one by one, on VGG, MVGG and RES blocks, even and odd maps,
 // BNs with and without ReLU, pools read by two ops, and convolutions of every algorithm. And a
 // BN's fused ReLU must give the bits of a separate ReLU layer.
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -76,7 +78,10 @@ void ExpectFusedEqualsLayerByLayer(const arch::Graph& graph, const std::string& 
     ExpectSameBits(a, b, what + ": logits");
     SoftmaxCrossEntropy(a, labels.data(), 0.1, &da);
     SoftmaxCrossEntropy(b, labels.data(), 0.1, &db);
+    // The backward pass follows the forward pass's fusion, whatever the switch says since.
+    if (step == 1) fused.set_pool_fusion(false);
     fused.Backward(da);
+    fused.set_pool_fusion(true);
     plain.Backward(db);
     ExpectSameParameters(fused, plain, what);
     sgd_fused.Step(T(0.05));
@@ -88,13 +93,14 @@ void ExpectFusedEqualsLayerByLayer(const arch::Graph& graph, const std::string& 
     if (graph.ops[op].kind != arch::OpKind::kBatchNorm) continue;
     EXPECT_NO_THROW(plain.activation(static_cast<int>(op))) << op;
   }
-  int refused = 0;
+  int refused = 0;  // BNs; their fused ReLUs share the BN's activation and are refused too
   for (std::size_t op = 0; op < graph.ops.size(); ++op) {
-    if (graph.ops[op].kind != arch::OpKind::kBatchNorm) continue;
     try {
       fused.activation(static_cast<int>(op));
     } catch (const std::logic_error&) {
-      ++refused;
+      const arch::OpKind kind = graph.ops[op].kind;
+      EXPECT_TRUE(kind == arch::OpKind::kBatchNorm || kind == arch::OpKind::kRelu) << op;
+      refused += kind == arch::OpKind::kBatchNorm;
     }
   }
   EXPECT_EQ(refused, fused_pools) << json;
@@ -176,7 +182,8 @@ TEST(PoolFusion, BatchNormWithoutReluAndOddBatch) {
 
 // A BN's fused ReLU masks the gradient by the sign of x * scale + shift recomputed from the
 // input (BatchNorm::Backward does not read its output): the same bits as a BN and a separate
-// ReLU layer, training and inference, with shifts that put many values within rounding of zero.
+// ReLU layer (on finite values; a NaN output passes the gradient through the separate ReLU, as
+// PyTorch's does, and not through the fused one), training and inference.
 template <typename T>
 void ExpectFusedReluEqualsSeparate(bool training) {
   const std::size_t c = 5, n = 3, h = 7, w = 6;
@@ -214,6 +221,115 @@ void ExpectFusedReluEqualsSeparate(bool training) {
   for (std::size_t k = 0; k < c; ++k) {
     EXPECT_EQ(std::memcmp(&fused.gamma_grad()(k), &bn.gamma_grad()(k), sizeof(T)), 0) << k;
     EXPECT_EQ(std::memcmp(&fused.beta_grad()(k), &bn.beta_grad()(k), sizeof(T)), 0) << k;
+  }
+}
+
+// Inference mode, where scale and shift are known beforehand: inputs at and a few ulps around
+// -shift / scale in every channel, in the vectorised body and in the last m mod 8 values (m =
+// 3 x 7 x 6 = 126), so that x * scale + shift straddles zero by rounding alone; the mask must
+// agree with the separate ReLU on every one of them.
+template <typename T>
+void ExpectFusedReluEqualsSeparateAtTheBoundary() {
+  const std::size_t c = 4, n = 3, h = 7, w = 6, m = n * h * w;
+  BatchNorm<T> fused(static_cast<int>(c)), bn(static_cast<int>(c));
+  fused.set_fused_relu(true);
+  for (BatchNorm<T>* b : {&fused, &bn}) {
+    for (std::size_t k = 0; k < c; ++k) {
+      b->gamma()(k) = static_cast<T>(0.7 + 0.3 * k);
+      b->beta()(k) = static_cast<T>(0.013 * (static_cast<double>(k) + 1));
+      b->running_mean()(k) = static_cast<T>(0.37 * k - 0.2);
+      b->running_var()(k) = static_cast<T>(0.3 + 0.45 * k);
+    }
+  }
+  std::vector<T> scale, shift;
+  fused.InferenceAffine(&scale, &shift);
+  Tensor<T> x = xt::zeros<T>({c, n, h, w}), dy = x;
+  std::mt19937_64 g(3);
+  std::normal_distribution<double> normal;
+  for (std::size_t k = 0; k < c; ++k) {
+    const T root = -shift[k] / scale[k];
+    T below = root, above = root;
+    for (std::size_t i = 0; i < m; ++i) {  // alternately up and down from the root
+      T& v = x.data()[k * m + i];
+      if (i % 2 == 0) {
+        v = above;
+        above = std::nextafter(above, std::numeric_limits<T>::infinity());
+      } else {
+        below = std::nextafter(below, -std::numeric_limits<T>::infinity());
+        v = below;
+      }
+      if (i > 40 && i < 100) v = static_cast<T>(normal(g));  // and ordinary values between
+    }
+  }
+  for (auto& v : dy) v = static_cast<T>(normal(g) + 2);  // no zero gradients
+  Relu<T> relu;
+  Tensor<T> yf, yb, yr, dxf, dxb, dr;
+  fused.Forward({&x}, yf, false);
+  bn.Forward({&x}, yb, false);
+  relu.Forward({&yb}, yr, false);
+  int positive = 0, other = 0;
+  for (std::size_t i = 0; i < yb.size(); ++i) {
+    if (std::abs(yb.data()[i]) > 1e-3) continue;  // count only the boundary values
+    (yb.data()[i] > T(0) ? positive : other) += 1;
+  }
+  EXPECT_GT(positive, 40);
+  EXPECT_GT(other, 40);
+  fused.Backward({&x}, yf, dy, {&dxf});
+  relu.Backward({&yb}, yr, dy, {&dr});
+  bn.Backward({&x}, yb, dr, {&dxb});
+  ExpectSameBits(dxf, dxb, "input gradient at the boundary");
+  for (std::size_t k = 0; k < c; ++k) {
+    EXPECT_EQ(std::memcmp(&fused.beta_grad()(k), &bn.beta_grad()(k), sizeof(T)), 0) << k;
+  }
+}
+
+TEST(ReluFusion, MaskAtTheRoundingBoundary) {
+  ExpectFusedReluEqualsSeparateAtTheBoundary<float>();
+  ExpectFusedReluEqualsSeparateAtTheBoundary<double>();
+}
+
+// The layer pair on its own: windows with ties (equal values: the first wins) and, in
+// inference mode, a NaN (it wins and propagates); input gradients compared bit for bit.
+template <typename T>
+void ExpectPooledEqualsSeparate(bool training, bool relu) {
+  const std::size_t c = 3, n = 3, h = 6, w = 4;
+  std::mt19937_64 g(5);
+  std::uniform_int_distribution<int> small(-3, 3);
+  std::normal_distribution<double> normal;
+  Tensor<T> x = xt::zeros<T>({c, n, h, w});
+  for (auto& v : x) v = static_cast<T>(small(g)) / T(2);  // many ties
+  if (!training) x.data()[c * n * h * w / 2 + 5] = std::numeric_limits<T>::quiet_NaN();
+  BatchNorm<T> fused(static_cast<int>(c)), bn(static_cast<int>(c));
+  fused.set_fused_relu(relu);
+  bn.set_fused_relu(relu);
+  MaxPool<T> pool(2);
+  Tensor<T> pf, yb, pb, gp, dxf, dyb, dxb;
+  fused.ForwardMaxPool2(x, pf, training);
+  bn.Forward({&x}, yb, training);
+  pool.Forward({&yb}, pb, training);
+  ExpectSameBits(pf, pb, "pooled output");
+  gp = pf;
+  for (auto& v : gp) v = static_cast<T>(normal(g));
+  fused.BackwardMaxPool2(x, pf, gp, &dxf);
+  pool.Backward({&yb}, pb, gp, {&dyb});
+  bn.Backward({&x}, yb, dyb, {&dxb});
+  ExpectSameBits(dxf, dxb, "input gradient");
+  for (std::size_t k = 0; k < c; ++k) {
+    EXPECT_EQ(std::memcmp(&fused.gamma_grad()(k), &bn.gamma_grad()(k), sizeof(T)), 0) << k;
+    EXPECT_EQ(std::memcmp(&fused.beta_grad()(k), &bn.beta_grad()(k), sizeof(T)), 0) << k;
+  }
+  // A backward pass needs the pooled forward pass just before it.
+  Tensor<T> y;
+  fused.Forward({&x}, y, training);
+  EXPECT_THROW(fused.BackwardMaxPool2(x, pf, gp, &dxf), std::exception);
+}
+
+TEST(PoolFusion, LayerWithTiesAndNaN) {
+  for (bool training : {true, false}) {
+    for (bool relu : {true, false}) {
+      ExpectPooledEqualsSeparate<float>(training, relu);
+      ExpectPooledEqualsSeparate<double>(training, relu);
+    }
   }
 }
 
