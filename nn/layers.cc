@@ -762,23 +762,26 @@ void BatchNorm<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T
   last_forward_pooled_ = false;
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < channels_; ++c) {
-    const T* xc = x.data() + c * m;
-    T* yc = output.data() + c * m;
-    double mean, inv_std;
-    if (training) {
-      TrainingStatistics(c, xc, m, &mean, &inv_std);
-    } else {
-      InferenceStatistics(c, &mean, &inv_std);
-    }
-    mean_[c] = mean;
-    inv_std_[c] = inv_std;
-    T scale, shift;
-    Affine(c, mean, inv_std, &scale, &shift);
-    if (fused_relu_) {
-      for (std::size_t i = 0; i < m; ++i) yc[i] = std::max(xc[i] * scale + shift, T(0));
-    } else {
-      for (std::size_t i = 0; i < m; ++i) yc[i] = xc[i] * scale + shift;
-    }
+    ForwardChannel(c, x.data() + c * m, m, training, output.data() + c * m);
+  }
+}
+
+template <typename T>
+void BatchNorm<T>::ForwardChannel(int c, const T* xc, std::size_t m, bool training, T* yc) {
+  double mean, inv_std;
+  if (training) {
+    TrainingStatistics(c, xc, m, &mean, &inv_std);
+  } else {
+    InferenceStatistics(c, &mean, &inv_std);
+  }
+  mean_[c] = mean;
+  inv_std_[c] = inv_std;
+  T scale, shift;
+  Affine(c, mean, inv_std, &scale, &shift);
+  if (fused_relu_) {
+    for (std::size_t i = 0; i < m; ++i) yc[i] = std::max(xc[i] * scale + shift, T(0));
+  } else {
+    for (std::size_t i = 0; i < m; ++i) yc[i] = xc[i] * scale + shift;
   }
 }
 
@@ -951,23 +954,8 @@ void BatchNorm<T>::ForwardMaxPool2(const Tensor<T>& x, Tensor<T>& pooled, bool t
     T* yc = buffer;
 #pragma omp for schedule(static)
     for (int c = 0; c < channels_; ++c) {
-      const T* xc = x.data() + c * m;
-      double mean, inv_std;
-      if (training) {
-        TrainingStatistics(c, xc, m, &mean, &inv_std);
-      } else {
-        InferenceStatistics(c, &mean, &inv_std);
-      }
-      mean_[c] = mean;
-      inv_std_[c] = inv_std;
-      T scale, shift;
-      Affine(c, mean, inv_std, &scale, &shift);
-      // Forward's loops, then MaxPool<T>::Forward's over the buffer.
-      if (fused_relu_) {
-        for (std::size_t i = 0; i < m; ++i) yc[i] = std::max(xc[i] * scale + shift, T(0));
-      } else {
-        for (std::size_t i = 0; i < m; ++i) yc[i] = xc[i] * scale + shift;
-      }
+      // Forward's pass into the buffer, then MaxPool<T>::Forward's over it.
+      ForwardChannel(c, x.data() + c * m, m, training, yc);
       T* out = pooled.data() + c * outputs;
       std::int32_t* win = pool_winner_.data() + c * outputs;
       for (std::size_t r = 0; r < rows; ++r) {  // output rows of all the channel's images

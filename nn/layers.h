@@ -209,6 +209,8 @@ class BatchNorm : public Layer<T> {
   // statistics.
   void TrainingStatistics(int c, const T* xc, std::size_t m, double* mean, double* inv_std);
   void InferenceStatistics(int c, double* mean, double* inv_std) const;
+  // The forward pass of channel c (values xc[0 .. m-1]) into yc, keeping its statistics.
+  void ForwardChannel(int c, const T* xc, std::size_t m, bool training, T* yc);
   // The backward pass of channel c (values xc[0 .. m-1]) from the gradient at this layer's
   // output dyc, counted where the fused ReLU passed (with relu_mask) or everywhere: the
   // parameter gradients and, unless dxc is null, the input gradient.

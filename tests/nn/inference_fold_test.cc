@@ -7,6 +7,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include "arch/graph.h"
 #include "nn/layers.h"
 #include "nn/network.h"
+#include "tests/nn/hand_built_graph.h"
 
 namespace imcnas::nn {
 namespace {
@@ -113,18 +115,7 @@ TEST(InferenceFold, BiasAndBatchNormWithoutRelu) {
   g.classes = 3;
   auto add = [&g](arch::OpKind kind, std::vector<int> inputs, arch::Shape in, arch::Shape out,
                   int kernel, int stride, int padding, bool bias) {
-    arch::Op op;
-    op.kind = kind;
-    op.name = "op" + std::to_string(g.ops.size());
-    op.inputs = std::move(inputs);
-    op.in = in;
-    op.out = out;
-    op.kernel = kernel;
-    op.stride = stride;
-    op.padding = padding;
-    op.bias = bias;
-    g.ops.push_back(op);
-    return static_cast<int>(g.ops.size()) - 1;
+    return testing::AddOp(g, kind, std::move(inputs), in, out, kernel, stride, padding, bias);
   };
   const arch::Shape s8{8, 8, 2}, c8{8, 8, 4}, c4{4, 4, 4};
   int x = add(arch::OpKind::kConv, {arch::kNetworkInput}, s8, c8, 3, 1, 1, true);

@@ -10,6 +10,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -19,6 +20,7 @@
 #include "nn/layers.h"
 #include "nn/network.h"
 #include "nn/sgd.h"
+#include "tests/nn/hand_built_graph.h"
 
 namespace imcnas::nn {
 namespace {
@@ -155,18 +157,7 @@ TEST(PoolFusion, BatchNormWithoutReluAndOddBatch) {
   g.classes = 3;
   auto add = [&g](arch::OpKind kind, std::vector<int> inputs, arch::Shape in, arch::Shape out,
                   int kernel, int stride, int padding, bool bias) {
-    arch::Op op;
-    op.kind = kind;
-    op.name = "op" + std::to_string(g.ops.size());
-    op.inputs = std::move(inputs);
-    op.in = in;
-    op.out = out;
-    op.kernel = kernel;
-    op.stride = stride;
-    op.padding = padding;
-    op.bias = bias;
-    g.ops.push_back(op);
-    return static_cast<int>(g.ops.size()) - 1;
+    return testing::AddOp(g, kind, std::move(inputs), in, out, kernel, stride, padding, bias);
   };
   const arch::Shape s6{6, 6, 2}, c6{6, 6, 5}, c3{3, 3, 5};
   int x = add(arch::OpKind::kConv, {arch::kNetworkInput}, s6, c6, 3, 1, 1, true);
