@@ -959,23 +959,8 @@ void BatchNorm<T>::ForwardMaxPool2(const Tensor<T>& x, Tensor<T>& pooled, bool t
       T* out = pooled.data() + c * outputs;
       std::int32_t* win = pool_winner_.data() + c * outputs;
       for (std::size_t r = 0; r < rows; ++r) {  // output rows of all the channel's images
-        const T* r0 = yc + 2 * r * w;
-        const T* r1 = r0 + w;
-        T* o = out + r * ow;
-        std::int32_t* k = win + r * ow;
-#pragma omp simd
-        for (std::size_t ox = 0; ox < ow; ++ox) {
-          T value = r0[2 * ox];
-          std::int32_t best = 0;
-          const T cand[3] = {r0[2 * ox + 1], r1[2 * ox], r1[2 * ox + 1]};
-          for (int j = 0; j < 3; ++j) {
-            const bool take = internal::MaxPoolTakes(cand[j], value);
-            value = take ? cand[j] : value;
-            best = take ? j + 1 : best;
-          }
-          o[ox] = value;
-          k[ox] = best;
-        }
+        internal::MaxPool2x2Row(yc + 2 * r * w, static_cast<int>(w), static_cast<int>(ow), 0,
+                                out + r * ow, win + r * ow);
       }
     }
   }
@@ -1009,9 +994,9 @@ void BatchNorm<T>::BackwardMaxPool2(const Tensor<T>& x, const Tensor<T>& pooled,
         T* d = dy + 2 * r * w;
         for (std::size_t ox = 0; ox < ow; ++ox) {
           const std::size_t o = r * ow + ox;
-          const int k = win[o];
-          d[(k >> 1) * w + 2 * ox + (k & 1)] += g[o];
-          if (fused_relu_ && !(out[o] > T(0))) d[(k >> 1) * w + 2 * ox + (k & 1)] = T(0);
+          T* at = d + win[o];
+          *at += g[o];
+          if (fused_relu_ && !(out[o] > T(0))) *at = T(0);
         }
       }
       BackwardChannel(c, x.data() + c * m, m, dy, false, dx ? dx->data() + c * m : nullptr);
@@ -1076,25 +1061,7 @@ void MaxPool<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>&
     std::int32_t* arg = argmax_.data() + pl * oh * ow;
     if (window_ == 2) {  // the blocks' pool: the same rule as below, branch-free and vectorised
       for (int oy = 0; oy < oh; ++oy) {
-        const T* r0 = in + 2 * oy * w;
-        const T* r1 = r0 + w;
-        T* o = out + oy * ow;
-        std::int32_t* a = arg + oy * ow;
-        const std::int32_t base = 2 * oy * w;
-#pragma omp simd
-        for (int ox = 0; ox < ow; ++ox) {
-          T value = r0[2 * ox];
-          std::int32_t best = base + 2 * ox;
-          const T c[3] = {r0[2 * ox + 1], r1[2 * ox], r1[2 * ox + 1]};
-          const std::int32_t ci[3] = {best + 1, best + w, best + w + 1};
-          for (int k = 0; k < 3; ++k) {
-            const bool take = internal::MaxPoolTakes(c[k], value);
-            value = take ? c[k] : value;
-            best = take ? ci[k] : best;
-          }
-          o[ox] = value;
-          a[ox] = best;
-        }
+        internal::MaxPool2x2Row(in + 2 * oy * w, w, ow, 2 * oy * w, out + oy * ow, arg + oy * ow);
       }
       continue;
     }

@@ -222,9 +222,10 @@ class BatchNorm : public Layer<T> {
   double momentum_, eps_;
   bool last_training_ = true;
   Vector<T> gamma_, beta_, gamma_grad_, beta_grad_, running_mean_, running_var_;
-  std::vector<double> mean_, inv_std_;     // of the last forward pass
-  std::vector<std::int32_t> pool_winner_;  // ForwardMaxPool2: 2 * row + column in the window
-  bool last_forward_pooled_ = false;       // whether pool_winner_ is the last Forward's
+  std::vector<double> mean_, inv_std_;  // of the last forward pass
+  // ForwardMaxPool2: each window's winner as its offset from its first value's row pair.
+  std::vector<std::int32_t> pool_winner_;
+  bool last_forward_pooled_ = false;  // whether pool_winner_ is the last Forward's
 };
 
 template <typename T>
