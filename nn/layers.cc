@@ -162,7 +162,8 @@ Conv2d<T>::Conv2d(int in_channels, int out_channels, int kernel, int stride, int
       k_(kernel),
       stride_(stride),
       pad_(padding),
-      direct_(SameSize3x3(kernel, stride, padding) && in_channels <= internal::direct::kMaxInputs &&
+      direct_(SameSize3x3(kernel, stride, padding) &&
+              in_channels <= internal::direct::kMaxInputs &&
               (algorithm == ConvAlgorithm::kAuto || algorithm == ConvAlgorithm::kDirect)),
       winograd_(SameSize3x3(kernel, stride, padding) && !direct_ &&
                 (algorithm == ConvAlgorithm::kAuto || algorithm == ConvAlgorithm::kWinograd ||
@@ -408,7 +409,8 @@ struct WinogradF4 {
   }
   static void TransformInput(const T* x, int channels, std::size_t channel_stride, int images,
                              const Grid& g, T* v, std::size_t tiles, T* scratch) {
-    internal::winograd4::TransformInput(x, channels, channel_stride, images, g, v, tiles, scratch);
+    internal::winograd4::TransformInput(x, channels, channel_stride, images, g, v, tiles,
+                                        scratch);
   }
   static void TransformOutput(const T* m, int channels, std::size_t tiles, int images,
                               const Grid& g, T* y, std::size_t channel_stride,
@@ -632,7 +634,8 @@ void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output,
   const typename Scheme::Grid grid = plan.grid;
   const std::size_t x_stride = plan.x_stride;
   TransformWeights<Scheme>(false, !training);
-  const std::size_t packed_plane = static_cast<std::size_t>(internal::gemm::PackedRows(out_)) * in_;
+  const std::size_t packed_plane =
+      static_cast<std::size_t>(internal::gemm::PackedRows(out_)) * in_;
 #pragma omp parallel for schedule(static)
   for (int g = 0; g < groups; ++g) {
     const int gb = GroupBegin(g, groups, n);
@@ -643,7 +646,8 @@ void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output,
       const std::size_t tp = PaddedTiles<T>(tiles), ld = RowStride<T>(tp);
       const std::size_t xs_in = internal::winograd::XiStride(in_, ld);
       const std::size_t xs_out = internal::winograd::XiStride(out_, ld);
-      T* v = ws_->Thread(omp_get_thread_num(), kElements * xs_in + Scheme::ScratchSize(grid, ld));
+      T* v = ws_->Thread(omp_get_thread_num(),
+                         kElements * xs_in + Scheme::ScratchSize(grid, ld));
       T* mm = ws_->Thread2(omp_get_thread_num(), kElements * xs_out);
       const std::size_t offset = static_cast<std::size_t>(n0) * grid.h * grid.w;
       T* scratch = v + kElements * xs_in;
@@ -674,7 +678,8 @@ void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_gra
   } else {
     ws_->Reserve(omp_get_max_threads());
   }
-  const std::size_t packed_plane = static_cast<std::size_t>(internal::gemm::PackedRows(in_)) * out_;
+  const std::size_t packed_plane =
+      static_cast<std::size_t>(internal::gemm::PackedRows(in_)) * out_;
   const std::size_t grads = wg::kElements * plane;
   const std::size_t slot = grads + out_;  // one group's partial transformed-weight and bias grads
   T* partials = ws_->Partials(slot);

@@ -151,7 +151,7 @@ class Conv2d : public WeightedLayer<T> {
   ConvAlgorithm algorithm_;
   std::shared_ptr<Workspace<T>> ws_;
   std::vector<T> transformed_;  // Winograd: the weights as 16 (or 36) x out x in matrices
-  std::vector<T> packed_;       // Winograd: the same, packed for internal::gemm
+  std::vector<T> packed_;  // Winograd: the same, packed for internal::gemm
   // The weights packed_ was last made from by an inference pass, and which packing it holds
   // (-1: none reusable).
   std::vector<T> packed_from_;

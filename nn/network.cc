@@ -50,7 +50,8 @@ Network<T>::Network(const arch::Graph& graph, std::uint64_t seed)
     switch (op.kind) {
       case arch::OpKind::kConv:
         layers_.push_back(std::make_unique<Conv2d<T>>(op.in.channels, op.out.channels, op.kernel,
-                                                      op.stride, op.padding, op.bias, workspace_));
+                                                      op.stride, op.padding, op.bias,
+                                                      workspace_));
         break;
       case arch::OpKind::kBatchNorm:
         layers_.push_back(std::make_unique<BatchNorm<T>>(op.out.channels));
@@ -65,8 +66,8 @@ Network<T>::Network(const arch::Graph& graph, std::uint64_t seed)
         layers_.push_back(std::make_unique<GlobalAvgPool<T>>());
         break;
       case arch::OpKind::kFullyConnected:
-        layers_.push_back(std::make_unique<FullyConnected<T>>(static_cast<int>(op.in.size()),
-                                                              op.out.channels, op.bias));
+        layers_.push_back(std::make_unique<FullyConnected<T>>(
+            static_cast<int>(op.in.size()), op.out.channels, op.bias));
         break;
       case arch::OpKind::kAdd:
         layers_.push_back(std::make_unique<Add<T>>());
@@ -131,7 +132,8 @@ Network<T>::Network(const arch::Graph& graph, std::uint64_t seed)
   for (std::size_t i = 0; i < graph_.ops.size(); ++i) {
     auto* conv = dynamic_cast<Conv2d<T>*>(layers_[i].get());
     const int bn = only_reader[i];
-    if (!conv || !conv->foldable() || bn < 0 || graph_.ops[bn].kind != arch::OpKind::kBatchNorm) {
+    if (!conv || !conv->foldable() || bn < 0 ||
+        graph_.ops[bn].kind != arch::OpKind::kBatchNorm) {
       continue;
     }
     folds_[i].bn = bn;
@@ -207,7 +209,7 @@ const Tensor<T>& Network<T>::Forward(const Tensor<T>& input, bool training) {
   const bool fold = !training && inference_folding_;
   std::vector<const Tensor<T>*> in;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
-    if (alias_[i] >= 0) continue;               // runs inside its BN
+    if (alias_[i] >= 0) continue;  // runs inside its BN
     if (fold && folds_[i].into >= 0) continue;  // ran inside its convolution
     const int fused = pool_fusion_ ? pool_fused_with_[i] : -1;
     if (fused >= 0 && graph_.ops[i].kind == arch::OpKind::kMaxPool) continue;  // ran in its BN
@@ -220,8 +222,8 @@ const Tensor<T>& Network<T>::Forward(const Tensor<T>& input, bool training) {
       // last of them would have put it.
       const Fold& f = folds_[i];
       static_cast<Conv2d<T>*>(layers_[i].get())
-          ->ForwardInference(*in[0], static_cast<const BatchNorm<T>&>(*layers_[f.bn]), f.pool >= 0,
-                             activations_[f.pool >= 0 ? f.pool : f.bn]);
+          ->ForwardInference(*in[0], static_cast<const BatchNorm<T>&>(*layers_[f.bn]),
+                             f.pool >= 0, activations_[f.pool >= 0 ? f.pool : f.bn]);
       last_forward_folded_ = true;
       continue;
     }

@@ -58,8 +58,7 @@ std::vector<std::string> JoinBoolValues(int argc, char** argv) {
     std::string a = argv[i];
     bool is_bool_flag = false;
     for (const char* f : kBoolFlags) is_bool_flag = is_bool_flag || a == f;
-    if (is_bool_flag && i + 1 < argc && is_bool_word(argv[i + 1]))
-      a += std::string("=") + argv[++i];
+    if (is_bool_flag && i + 1 < argc && is_bool_word(argv[i + 1])) a += std::string("=") + argv[++i];
     args.push_back(a);
   }
   return args;
@@ -69,8 +68,7 @@ std::vector<std::string> JoinBoolValues(int argc, char** argv) {
 void CheckWritable(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code error;
-  if (fs::is_directory(path, error))
-    throw std::invalid_argument("--json " + path + " is a directory");
+  if (fs::is_directory(path, error)) throw std::invalid_argument("--json " + path + " is a directory");
   const fs::path parent = fs::path(path).parent_path();
   if (!parent.empty() && !fs::is_directory(parent, error)) {
     throw std::invalid_argument("--json " + path + ": no such directory " + parent.string());
@@ -84,41 +82,42 @@ void CheckWritable(const std::string& path) {
 
 int Run(int argc, char** argv) {
   cxxopts::Options options("train", "Train an imcnas architecture file on a data set.");
-  options.add_options()("arch", "architecture JSON file", cxxopts::value<std::string>())(
-      "dataset", "data set name (" + KnownList() + ")", cxxopts::value<std::string>())(
-      "data_dir", "data directory holding <name>/ folders",
-      cxxopts::value<std::string>()->default_value("data"))(
-      "epochs", "training epochs", cxxopts::value<int>()->default_value("1"))(
-      "batch", "batch size", cxxopts::value<int>()->default_value("128"))(
-      "lr", "peak learning rate", cxxopts::value<double>()->default_value("0.05"))(
-      "seed", "seed of initialisation, split, order and augmentation",
-      cxxopts::value<std::uint64_t>()->default_value("0"))(
-      "threads", "OpenMP threads (0: OpenMP's default; at most 1024)",
-      cxxopts::value<int>()->default_value("0"))(
-      "train_subset", "train on a stratified subset of N images of the training split",
-      cxxopts::value<std::int64_t>())("validation_size",
-                                      "images held out for validation (default: the data set's)",
-                                      cxxopts::value<std::int64_t>())(
-      "momentum", "SGD momentum", cxxopts::value<double>()->default_value("0.9"))(
-      "nesterov", "Nesterov momentum (boolean flags take true/false: --nesterov false)",
-      cxxopts::value<bool>()->default_value("true")->implicit_value("true"))(
-      "weight_decay", "L2 weight decay", cxxopts::value<double>()->default_value("5e-4"))(
-      "decay_bn_and_bias", "apply weight decay to BN parameters and biases too",
-      cxxopts::value<bool>()->default_value("false")->implicit_value("true"))(
-      "schedule", "cosine | step | constant",
-      cxxopts::value<std::string>()->default_value("cosine"))(
-      "warmup_epochs", "linear warm-up epochs (cosine)",
-      cxxopts::value<double>()->default_value("0"))("step_epochs",
-                                                    "step schedule: epochs between decays",
-                                                    cxxopts::value<int>()->default_value("30"))(
-      "step_gamma", "step schedule: decay factor", cxxopts::value<double>()->default_value("0.1"))(
-      "label_smoothing", "label smoothing", cxxopts::value<double>()->default_value("0"))(
-      "augment", "pad-crop 4 + horizontal flip (default: the data set's, on for CIFAR)",
-      cxxopts::value<bool>()->implicit_value("true"))(
-      "verify_checksums", "check the data files' sha256",
-      cxxopts::value<bool>()->default_value("true")->implicit_value("true"))(
-      "json", "also write the final JSON summary to this file", cxxopts::value<std::string>())(
-      "h,help", "this text");
+  options.add_options()
+      ("arch", "architecture JSON file", cxxopts::value<std::string>())
+      ("dataset", "data set name (" + KnownList() + ")", cxxopts::value<std::string>())
+      ("data_dir", "data directory holding <name>/ folders",
+       cxxopts::value<std::string>()->default_value("data"))
+      ("epochs", "training epochs", cxxopts::value<int>()->default_value("1"))
+      ("batch", "batch size", cxxopts::value<int>()->default_value("128"))
+      ("lr", "peak learning rate", cxxopts::value<double>()->default_value("0.05"))
+      ("seed", "seed of initialisation, split, order and augmentation",
+       cxxopts::value<std::uint64_t>()->default_value("0"))
+      ("threads", "OpenMP threads (0: OpenMP's default; at most 1024)",
+       cxxopts::value<int>()->default_value("0"))
+      ("train_subset", "train on a stratified subset of N images of the training split",
+       cxxopts::value<std::int64_t>())
+      ("validation_size", "images held out for validation (default: the data set's)",
+       cxxopts::value<std::int64_t>())
+      ("momentum", "SGD momentum", cxxopts::value<double>()->default_value("0.9"))
+      ("nesterov", "Nesterov momentum (boolean flags take true/false: --nesterov false)",
+       cxxopts::value<bool>()->default_value("true")->implicit_value("true"))
+      ("weight_decay", "L2 weight decay", cxxopts::value<double>()->default_value("5e-4"))
+      ("decay_bn_and_bias", "apply weight decay to BN parameters and biases too",
+       cxxopts::value<bool>()->default_value("false")->implicit_value("true"))
+      ("schedule", "cosine | step | constant",
+       cxxopts::value<std::string>()->default_value("cosine"))
+      ("warmup_epochs", "linear warm-up epochs (cosine)",
+       cxxopts::value<double>()->default_value("0"))
+      ("step_epochs", "step schedule: epochs between decays",
+       cxxopts::value<int>()->default_value("30"))
+      ("step_gamma", "step schedule: decay factor", cxxopts::value<double>()->default_value("0.1"))
+      ("label_smoothing", "label smoothing", cxxopts::value<double>()->default_value("0"))
+      ("augment", "pad-crop 4 + horizontal flip (default: the data set's, on for CIFAR)",
+       cxxopts::value<bool>()->implicit_value("true"))
+      ("verify_checksums", "check the data files' sha256",
+       cxxopts::value<bool>()->default_value("true")->implicit_value("true"))
+      ("json", "also write the final JSON summary to this file", cxxopts::value<std::string>())
+      ("h,help", "this text");
   cxxopts::ParseResult flags;
   const std::vector<std::string> args = JoinBoolValues(argc, argv);
   std::vector<const char*> arg_ptrs;
@@ -167,7 +166,8 @@ int Run(int argc, char** argv) {
     config.step_epochs = flags["step_epochs"].as<int>();
     config.step_gamma = flags["step_gamma"].as<double>();
     config.label_smoothing = flags["label_smoothing"].as<double>();
-    config.augment = flags.count("augment") ? flags["augment"].as<bool>() : spec.augment_by_default;
+    config.augment =
+        flags.count("augment") ? flags["augment"].as<bool>() : spec.augment_by_default;
     imcnas::nn::ValidateConfig(config);  // fail on flags before the slow data loading
     if (config.threads > 1024) throw std::invalid_argument("--threads must be at most 1024");
     std::string json_path;
@@ -185,8 +185,7 @@ int Run(int argc, char** argv) {
           std::to_string(spec.channels) + " in " + std::to_string(spec.classes));
     }
     std::int64_t validation_size = static_cast<std::int64_t>(spec.default_validation_size);
-    if (flags.count("validation_size"))
-      validation_size = flags["validation_size"].as<std::int64_t>();
+    if (flags.count("validation_size")) validation_size = flags["validation_size"].as<std::int64_t>();
     if (validation_size < 0 || validation_size >= static_cast<std::int64_t>(spec.train_size)) {
       throw std::invalid_argument("--validation_size must be in [0, " +
                                   std::to_string(spec.train_size) + ")");
@@ -200,27 +199,27 @@ int Run(int argc, char** argv) {
     imcnas::datasets::LoadOptions load;
     load.verify_checksums = flags["verify_checksums"].as<bool>();
     const std::string data_dir = UserPath(flags["data_dir"].as<std::string>());
-    const imcnas::datasets::LoadedDataset data =
-        imcnas::datasets::LoadDataset(name, data_dir, load);
-    imcnas::datasets::Split split =
-        imcnas::datasets::StratifiedSplit(data.train.labels, data.train.classes,
-                                          static_cast<std::size_t>(validation_size), config.seed);
+    const imcnas::datasets::LoadedDataset data = imcnas::datasets::LoadDataset(name, data_dir, load);
+    imcnas::datasets::Split split = imcnas::datasets::StratifiedSplit(
+        data.train.labels, data.train.classes, static_cast<std::size_t>(validation_size),
+        config.seed);
     if (subset > static_cast<std::int64_t>(split.train.size())) {
-      throw std::invalid_argument("--train_subset " + std::to_string(subset) +
-                                  " is larger than the " + std::to_string(split.train.size()) +
-                                  " images of the training split");
+      throw std::invalid_argument("--train_subset " + std::to_string(subset) + " is larger than the " +
+                                  std::to_string(split.train.size()) + " images of the training split");
     }
     if (config.batch_size > static_cast<std::int64_t>(subset >= 0 ? subset : split.train.size())) {
-      throw std::invalid_argument(
-          "--batch " + std::to_string(config.batch_size) + " is larger than the training set (" +
-          std::to_string(subset >= 0 ? subset : split.train.size()) + " images)");
+      throw std::invalid_argument("--batch " + std::to_string(config.batch_size) +
+                                  " is larger than the training set (" +
+                                  std::to_string(subset >= 0 ? subset : split.train.size()) +
+                                  " images)");
     }
     if (subset >= 0 && static_cast<std::size_t>(subset) < split.train.size()) {
       // A stratified subset: the "validation" side of a split of the training indices.
       std::vector<std::int32_t> labels;
       for (std::int32_t i : split.train) labels.push_back(data.train.labels[i]);
-      const auto pick = imcnas::datasets::StratifiedSplit(
-          labels, data.train.classes, static_cast<std::size_t>(subset), config.seed + 1);
+      const auto pick = imcnas::datasets::StratifiedSplit(labels, data.train.classes,
+                                                          static_cast<std::size_t>(subset),
+                                                          config.seed + 1);
       std::vector<std::int32_t> chosen;
       for (std::int32_t j : pick.validation) chosen.push_back(split.train[j]);
       split.train = std::move(chosen);
@@ -229,20 +228,20 @@ int Run(int argc, char** argv) {
     const imcnas::arch::Graph graph = imcnas::arch::Lower(arch);
     std::cout << "train: " << (arch.id.empty() ? arch_path : arch.id) << " on " << spec.display_name
               << " (" << data.copy << "): " << split.train.size() << " training, "
-              << split.validation.size() << " validation, " << data.test.size() << " test images; "
-              << graph.params() << " parameters, " << graph.macs() << " MACs/image; " << threads
-              << " threads, seed " << config.seed << "\n";
+              << split.validation.size() << " validation, " << data.test.size()
+              << " test images; " << graph.params() << " parameters, " << graph.macs()
+              << " MACs/image; " << threads << " threads, seed " << config.seed << "\n";
 
     double elapsed = 0;
     auto progress = [&](const imcnas::nn::EpochStats& s) {
       elapsed += s.seconds;
       const double left = elapsed / s.epoch * (config.epochs - s.epoch);
-      std::cout << std::fixed << std::setprecision(4) << "epoch " << s.epoch << "/" << config.epochs
-                << "  loss " << s.train_loss << "  train acc " << std::setprecision(2)
-                << 100 * s.train_accuracy << "%  val acc " << 100 * s.validation_accuracy
-                << "%  lr " << std::setprecision(5) << s.learning_rate << "  "
-                << std::setprecision(1) << s.images_per_second << " img/s  " << s.seconds << " s  ~"
-                << left << " s left" << std::endl;
+      std::cout << std::fixed << std::setprecision(4) << "epoch " << s.epoch << "/"
+                << config.epochs << "  loss " << s.train_loss << "  train acc "
+                << std::setprecision(2) << 100 * s.train_accuracy << "%  val acc "
+                << 100 * s.validation_accuracy << "%  lr " << std::setprecision(5)
+                << s.learning_rate << "  " << std::setprecision(1) << s.images_per_second
+                << " img/s  " << s.seconds << " s  ~" << left << " s left" << std::endl;
     };
     const imcnas::nn::TrainResult r = imcnas::nn::TrainAndEvaluate(
         arch, data.train, split.train, split.validation, &data.test, config, progress);

@@ -29,8 +29,8 @@ struct Evaluation {
 };
 
 Evaluation Evaluate(Network<float>& net, const datasets::ImageSet& set,
-                    const std::vector<std::int32_t>& indices, const datasets::Normalization& norm,
-                    int batch_size) {
+                    const std::vector<std::int32_t>& indices,
+                    const datasets::Normalization& norm, int batch_size) {
   Evaluation e;
   if (indices.empty()) return e;
   datasets::BatchIterator it(set, indices, batch_size, norm, datasets::kNoAugmentation, 0, false);
@@ -39,8 +39,8 @@ Evaluation Evaluate(Network<float>& net, const datasets::ImageSet& set,
   double loss = 0;
   long long correct = 0;
   for (int n; (n = it.Next(images.data(), labels.data())) > 0;) {
-    const LossResult r = SoftmaxCrossEntropy<float>(net.Forward(images.data(), n, false),
-                                                    labels.data(), 0.0, nullptr);
+    const LossResult r =
+        SoftmaxCrossEntropy<float>(net.Forward(images.data(), n, false), labels.data(), 0.0, nullptr);
     loss += r.loss * n;
     correct += r.correct;
   }
@@ -165,8 +165,8 @@ TrainResult TrainAndEvaluate(const arch::Architecture& arch, const datasets::Ima
   const datasets::Augmentation augmentation =
       config.augment ? datasets::kCifarAugmentation : datasets::kNoAugmentation;
   // The data order and augmentation draw from their own stream, independent of the weights.
-  datasets::BatchIterator batches(train_set, train_indices, config.batch_size, norm, augmentation,
-                                  config.seed ^ 0x5eedda7a5eedda7aULL, true);
+  datasets::BatchIterator batches(train_set, train_indices, config.batch_size, norm,
+                                  augmentation, config.seed ^ 0x5eedda7a5eedda7aULL, true);
   std::vector<float> images(static_cast<std::size_t>(config.batch_size) * batches.image_floats());
   std::vector<std::int32_t> labels(config.batch_size);
   const long long steps_per_epoch = static_cast<long long>(batches.batches_per_epoch());
@@ -185,8 +185,8 @@ TrainResult TrainAndEvaluate(const arch::Architecture& arch, const datasets::Ima
     double lr = 0;
     for (int n; (n = batches.Next(images.data(), labels.data())) > 0; ++step) {
       if (n < 2) continue;  // a last batch of one image has no batch statistics
-      const LossResult r = SoftmaxCrossEntropy(net.Forward(images.data(), n, true), labels.data(),
-                                               config.label_smoothing, &dlogits);
+      const LossResult r = SoftmaxCrossEntropy(net.Forward(images.data(), n, true),
+                                               labels.data(), config.label_smoothing, &dlogits);
       if (!std::isfinite(r.loss) || r.loss > config.divergence_loss) {
         result.status = TrainStatus::kDiverged;
         result.status_message = "loss " + std::to_string(r.loss) + " at epoch " +
@@ -205,8 +205,8 @@ TrainResult TrainAndEvaluate(const arch::Architecture& arch, const datasets::Ima
     train_images += seen;
     if (result.status == TrainStatus::kOk && !AllFinite(net)) {
       result.status = TrainStatus::kDiverged;
-      result.status_message =
-          "a weight or BN statistic is not finite after epoch " + std::to_string(epoch + 1);
+      result.status_message = "a weight or BN statistic is not finite after epoch " +
+                              std::to_string(epoch + 1);
     }
     if (result.status != TrainStatus::kOk) break;
     EpochStats stats;
@@ -221,7 +221,8 @@ TrainResult TrainAndEvaluate(const arch::Architecture& arch, const datasets::Ima
     result.epochs.push_back(stats);
     if (progress) progress(stats);
   }
-  const Evaluation validation = Evaluate(net, train_set, validation_indices, norm, eval_batch);
+  const Evaluation validation =
+      Evaluate(net, train_set, validation_indices, norm, eval_batch);
   result.validation_accuracy = validation.accuracy;
   result.validation_loss = validation.loss;
   result.test_accuracy = result.test_loss = std::numeric_limits<double>::quiet_NaN();

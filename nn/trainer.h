@@ -32,7 +32,7 @@ struct TrainConfig {
   double label_smoothing = 0;
   std::uint64_t seed = 0;
   int threads = 0;  // OpenMP threads (omp_set_num_threads, which persists); 0 keeps the setting
-  bool augment = false;     // pad-crop 4 + horizontal flip (the CIFAR recipe)
+  bool augment = false;  // pad-crop 4 + horizontal flip (the CIFAR recipe)
   int eval_batch_size = 0;  // 0: batch_size (the activations are already allocated for it)
   // A batch loss above this (or not finite) stops training with kDiverged.
   double divergence_loss = 1e3;
