@@ -55,6 +55,15 @@ void ExpectSameParameters(Network<T>& a, Network<T>& b, const std::string& what)
   }
 }
 
+// The parameter gradients of two BN layers, bit for bit.
+template <typename T>
+void ExpectSameBatchNormGradients(BatchNorm<T>& a, BatchNorm<T>& b, const std::string& what) {
+  for (std::size_t k = 0; k < a.gamma_grad().size(); ++k) {
+    EXPECT_EQ(std::memcmp(&a.gamma_grad()(k), &b.gamma_grad()(k), sizeof(T)), 0) << what << k;
+    EXPECT_EQ(std::memcmp(&a.beta_grad()(k), &b.beta_grad()(k), sizeof(T)), 0) << what << k;
+  }
+}
+
 template <typename T>
 void ExpectFusedEqualsLayerByLayer(const arch::Graph& graph, const std::string& json, int batch,
                                    int fused_pools) {
@@ -209,10 +218,7 @@ void ExpectFusedReluEqualsSeparate(bool training) {
   relu.Backward({&yb}, yr, dy, {&dr});
   bn.Backward({&x}, yb, dr, {&dxb});
   ExpectSameBits(dxf, dxb, "input gradient");
-  for (std::size_t k = 0; k < c; ++k) {
-    EXPECT_EQ(std::memcmp(&fused.gamma_grad()(k), &bn.gamma_grad()(k), sizeof(T)), 0) << k;
-    EXPECT_EQ(std::memcmp(&fused.beta_grad()(k), &bn.beta_grad()(k), sizeof(T)), 0) << k;
-  }
+  ExpectSameBatchNormGradients(fused, bn, "channel ");
 }
 
 // Inference mode, where scale and shift are known beforehand: inputs at and a few ulps around
@@ -269,9 +275,7 @@ void ExpectFusedReluEqualsSeparateAtTheBoundary() {
   relu.Backward({&yb}, yr, dy, {&dr});
   bn.Backward({&x}, yb, dr, {&dxb});
   ExpectSameBits(dxf, dxb, "input gradient at the boundary");
-  for (std::size_t k = 0; k < c; ++k) {
-    EXPECT_EQ(std::memcmp(&fused.beta_grad()(k), &bn.beta_grad()(k), sizeof(T)), 0) << k;
-  }
+  ExpectSameBatchNormGradients(fused, bn, "at the boundary, channel ");
 }
 
 TEST(ReluFusion, MaskAtTheRoundingBoundary) {
@@ -305,10 +309,7 @@ void ExpectPooledEqualsSeparate(bool training, bool relu) {
   pool.Backward({&yb}, pb, gp, {&dyb});
   bn.Backward({&x}, yb, dyb, {&dxb});
   ExpectSameBits(dxf, dxb, "input gradient");
-  for (std::size_t k = 0; k < c; ++k) {
-    EXPECT_EQ(std::memcmp(&fused.gamma_grad()(k), &bn.gamma_grad()(k), sizeof(T)), 0) << k;
-    EXPECT_EQ(std::memcmp(&fused.beta_grad()(k), &bn.beta_grad()(k), sizeof(T)), 0) << k;
-  }
+  ExpectSameBatchNormGradients(fused, bn, "channel ");
   // A backward pass needs the pooled forward pass just before it.
   Tensor<T> y;
   fused.Forward({&x}, y, training);
