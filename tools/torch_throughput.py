@@ -105,15 +105,6 @@ class ImcnasServer:
         self.proc.wait()
 
 
-def quantile(values, q):
-    """The q-quantile of `values` by linear interpolation (q = 0.5: the median)."""
-    v = sorted(values)
-    pos = q * (len(v) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (pos - lo) * (v[hi] - v[lo])
-
-
 def steps_for(run, burst):
     """Steps of `run` that take about `burst` seconds (at least 1), from one timed step."""
     return max(1, round(burst / run(1)))
@@ -182,8 +173,11 @@ def main():
             theirs = statistics.median(rates["torch"])
             if server:
                 mine = statistics.median(rates["imcnas"])
+                # Quartiles by linear interpolation between the sorted ratios.
+                q1, _, q3 = (statistics.quantiles(ratios, n=4, method="inclusive")
+                             if len(ratios) > 1 else ratios * 3)
                 cols = (f"{mine:13.1f} {statistics.median(ratios):6.2f}x "
-                        f"{quantile(ratios, 0.25):7.2f}-{quantile(ratios, 0.75):.2f}x "
+                        f"{q1:7.2f}-{q3:.2f}x "
                         f"{min(ratios):5.2f}-{max(ratios):.2f}x")
                 mine_g = f"{mine * flops / 1e9:7.1f}"
             else:
