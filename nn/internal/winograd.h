@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 
 #include "nn/internal/max_pool_rule.h"
 
@@ -53,12 +54,12 @@ inline std::size_t XiStride(int channels, std::size_t tiles) {
   return static_cast<std::size_t>(channels) * tiles + 16;
 }
 
-// Scratch a transform of a chunk of `tiles` tiles needs: 4 column-transformed planes of a map and
-// a row of zeros (TransformInput), 4 values per tile (the output transforms), or 16 per tile and
-// a row of zeros (ScatterInputGradient).
+// Scratch a transform of a chunk of `tiles` tiles needs: 4 column-transformed values per tile
+// value, i.e. 8 per tile, with guards and a row of zeros (TransformInput), 4 values per tile (the
+// output transforms), or 16 per tile and a row of zeros (ScatterInputGradient).
 inline std::size_t ScratchSize(const Grid& g, std::size_t tiles) {
   const std::size_t row = 2 * static_cast<std::size_t>(g.cols());
-  return std::max({4 * (static_cast<std::size_t>(g.rows()) * row + 2) + row,
+  return std::max({4 * (2 * tiles + 2) + row,
                    kElements * tiles + static_cast<std::size_t>(g.cols())});
 }
 
@@ -139,21 +140,28 @@ T* ColumnPassRows(T* scratch, int rows, int row, int w, T* (&a)[kK]) {
 // 2tx-1..2tx+2, zero outside the map); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
 // Channel c, image i is the plane x + c * channel_stride + i * h * w; `tiles` is the row length
 // of V (images * g.per_image()).
-// Per plane, B^T along the columns first, row of tiles by row of tiles, into rows of 2 tc values
-// laid end to end, so that tile t = ty tc + tx starts at value 2t - 1 of them: the pass along the
-// rows is then one loop over all the plane's tiles (it vectorises however few tiles a row has,
-// where a loop per row of 4-16 tiles did not). Its reads across a row's ends (column -1 of a
-// tile row, read from the row before, and column 2tc, from the row after) are then corrected:
-// both are padding, zero. Same operations in the same order as a tile-by-tile transform.
+// Per channel, B^T along the columns first, for all the chunk's images, row of tiles by row of
+// tiles, into rows of 2 tc values laid end to end (image after image), so that tile t = (image,
+// ty, tx) in chunk order starts at value 2t - 1 of them: the pass along the rows is then one
+// loop over all the chunk's tiles (it vectorises however few tiles a row has, where a loop per
+// row of 4-16 tiles did not). Its reads across a row's ends (column -1 of a tile row, read from
+// the row before, and column 2tc, from the row after) are then corrected: both are padding,
+// zero. Same operations in the same order as a tile-by-tile transform.
+// The row pass writes the 16 slices one after the other, each in one loop over the chunk's
+// tiles: one stream of stores at a time. Interleaving the slices' stores (as a tile-by-tile
+// loop does) ran at about half the speed here: sequential 64-byte stores into an L2-resident
+// buffer reach ~30 GB/s on one core, two to sixteen interleaved streams ~17 GB/s, and the
+// transform is bound by those stores (nn/README.md, session 10).
 template <typename T>
 void TransformInput(const T* x, int channels, std::size_t channel_stride, int images,
                     const Grid& g, T* v, std::size_t tiles, T* scratch) {
   const int h = g.h, w = g.w, tr = g.rows(), tc = g.cols();
   const int row = 2 * tc;  // a row of column-transformed values: columns 0 .. 2tc - 1
+  const int tile_rows = images * tr;
   T* a[4];
-  const T* zero = detail::ColumnPassRows(scratch, tr, row, w, a);  // rows outside the map
+  const T* zero = detail::ColumnPassRows(scratch, tile_rows, row, w, a);  // rows outside the map
   const std::size_t xi_stride = XiStride(channels, tiles);
-  const int per_image = g.per_image();
+  const int used = images * g.per_image();
   for (int c = 0; c < channels; ++c) {
     for (int i = 0; i < images; ++i) {
       const T* plane = x + c * channel_stride + static_cast<std::size_t>(i) * h * w;
@@ -166,7 +174,7 @@ void TransformInput(const T* x, int channels, std::size_t channel_stride, int im
         }
         // B^T along the column: a0 = r0 - r2, a1 = r1 + r2, a2 = r2 - r1, a3 = r1 - r3.
         const T *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3];
-        const std::size_t o = static_cast<std::size_t>(ty) * row;
+        const std::size_t o = static_cast<std::size_t>(i * tr + ty) * row;
         T *a0 = a[0] + o, *a1 = a[1] + o, *a2 = a[2] + o, *a3 = a[3] + o;
         #pragma omp simd
         for (int j = 0; j < w; ++j) {
@@ -176,28 +184,31 @@ void TransformInput(const T* x, int channels, std::size_t channel_stride, int im
           a3[j] = r1[j] - r3[j];
         }
       }
-      // B along the row, all the plane's tiles at once: tile t reads values 2t - 1 .. 2t + 2.
-      T* dst = v + c * tiles + static_cast<std::size_t>(i) * per_image;
-      for (int k = 0; k < 4; ++k) {
-        const T* s = a[k] - 1;
-        T* d0 = dst + (4 * k + 0) * xi_stride;
-        T* d1 = dst + (4 * k + 1) * xi_stride;
-        T* d2 = dst + (4 * k + 2) * xi_stride;
-        T* d3 = dst + (4 * k + 3) * xi_stride;
-        #pragma omp simd
-        for (int t = 0; t < per_image; ++t) {
-          const T s0 = s[2 * t], s1 = s[2 * t + 1], s2 = s[2 * t + 2], s3 = s[2 * t + 3];
-          d0[t] = s0 - s2;
-          d1[t] = s1 + s2;
-          d2[t] = s2 - s1;
-          d3[t] = s1 - s3;
-        }
-        // Each row's first tile has column -1 (zero) as s0, its last column 2tc (zero) as s3.
-        for (int ty = 0; ty < tr; ++ty) {
-          const int first = ty * tc, last = first + tc - 1;
-          d0[first] = T(0) - s[2 * first + 2];
-          d3[last] = s[2 * last + 1] - T(0);
-        }
+    }
+    // B along the row, all the chunk's tiles at once: tile t reads values 2t - 1 .. 2t + 2.
+    T* dst = v + c * tiles;
+    for (int k = 0; k < 4; ++k) {
+      const T* s = a[k] - 1;
+      T* d0 = dst + (4 * k + 0) * xi_stride;
+      T* d1 = dst + (4 * k + 1) * xi_stride;
+      T* d2 = dst + (4 * k + 2) * xi_stride;
+      T* d3 = dst + (4 * k + 3) * xi_stride;
+      #pragma omp simd
+      for (int t = 0; t < used; ++t) d0[t] = s[2 * t] - s[2 * t + 2];
+      // Each row's first tile has column -1 (zero) as s0, its last column 2tc (zero) as s3.
+      for (int ty = 0; ty < tile_rows; ++ty) {
+        const int first = ty * tc;
+        d0[first] = T(0) - s[2 * first + 2];
+      }
+      #pragma omp simd
+      for (int t = 0; t < used; ++t) d1[t] = s[2 * t + 1] + s[2 * t + 2];
+      #pragma omp simd
+      for (int t = 0; t < used; ++t) d2[t] = s[2 * t + 2] - s[2 * t + 1];
+      #pragma omp simd
+      for (int t = 0; t < used; ++t) d3[t] = s[2 * t + 1] - s[2 * t + 3];
+      for (int ty = 0; ty < tile_rows; ++ty) {
+        const int last = ty * tc + tc - 1;
+        d3[last] = s[2 * last + 1] - T(0);
       }
     }
   }
@@ -341,6 +352,35 @@ void TransformOutput(const T* m, int channels, std::size_t tiles, int images, co
   });
 }
 
+namespace detail {
+// Element s of A [p q]^T for a row (p, q) of a 2x2 block, A = [1 0; 1 1; 1 -1; 0 -1].
+template <int kS, typename T>
+inline T ARow(T p, T q) {
+  if constexpr (kS == 0) return p;
+  if constexpr (kS == 1) return p + q;
+  if constexpr (kS == 2) return p - q;
+  return -q;
+}
+// Slice xi = 4r + s of A dY A^T over `used` tiles whose blocks are (q0, q1; q2, q3): row r of A
+// applied to column s of the row-transformed block.
+template <int kXi, typename T>
+inline void OutputGradientSlice(const T* q0, const T* q1, const T* q2, const T* q3,
+                                std::size_t used, T* d) {
+  constexpr int kR = kXi / 4, kS = kXi % 4;
+  #pragma omp simd
+  for (std::size_t t = 0; t < used; ++t) {
+    const T a0 = ARow<kS>(q0[t], q1[t]), a1 = ARow<kS>(q2[t], q3[t]);
+    d[t] = ARow<kR>(a0, a1);
+  }
+}
+template <typename T, int... kXi>
+inline void OutputGradientSlices(const T* q0, const T* q1, const T* q2, const T* q3,
+                                 std::size_t used, T* dst, std::size_t xi_stride,
+                                 std::integer_sequence<int, kXi...>) {
+  (OutputGradientSlice<kXi>(q0, q1, q2, q3, used, dst + kXi * xi_stride), ...);
+}
+}  // namespace detail
+
 // dM[xi][c][t] = (A dY A^T)[xi] for the 2x2 output-gradient block of tile t (zero outside the
 // map): the gradient of TransformOutput with respect to its tile values. As there, the blocks
 // are first gathered in tile order so that the arithmetic runs over all of a chunk's tiles at
@@ -378,20 +418,10 @@ void TransformOutputGradient(const T* dy, int channels, std::size_t channel_stri
         }
       }
     }
-    T* dst = dm + c * tiles;
-    #pragma omp simd
-    for (std::size_t t = 0; t < used; ++t) {
-      const T d00 = q0[t], d01 = q1[t], d10 = q2[t], d11 = q3[t];
-      // A = [1 0; 1 1; 1 -1; 0 -1] on both sides.
-      const T a0[4] = {d00, d00 + d01, d00 - d01, -d01};
-      const T a1[4] = {d10, d10 + d11, d10 - d11, -d11};
-      for (int s = 0; s < 4; ++s) {
-        dst[(0 + s) * xi_stride + t] = a0[s];
-        dst[(4 + s) * xi_stride + t] = a0[s] + a1[s];
-        dst[(8 + s) * xi_stride + t] = a0[s] - a1[s];
-        dst[(12 + s) * xi_stride + t] = -a1[s];
-      }
-    }
+    // A = [1 0; 1 1; 1 -1; 0 -1] on both sides; one slice at a time (as in TransformInput:
+    // one stream of stores).
+    detail::OutputGradientSlices(q0, q1, q2, q3, used, dm + c * tiles, xi_stride,
+                                 std::make_integer_sequence<int, kElements>{});
   }
 }
 
