@@ -68,6 +68,23 @@ template <typename T>
 inline T InputPoint5(T d1, T d3, T d5) {
   return (T(4) * d1 - T(5) * d3) + d5;
 }
+// t1 .. t4 one at a time (the same expressions as InputPoints).
+template <typename T>
+inline T InputPoint1(T d1, T d2, T d3, T d4) {
+  return (d4 - T(4) * d2) + (d3 - T(4) * d1);
+}
+template <typename T>
+inline T InputPoint2(T d1, T d2, T d3, T d4) {
+  return (d4 - T(4) * d2) - (d3 - T(4) * d1);
+}
+template <typename T>
+inline T InputPoint3(T d1, T d2, T d3, T d4) {
+  return (d4 - d2) + T(2) * (d3 - d1);
+}
+template <typename T>
+inline T InputPoint4(T d1, T d2, T d3, T d4) {
+  return (d4 - d2) - T(2) * (d3 - d1);
+}
 template <typename T>
 inline void InputPoints(T d0, T d1, T d2, T d3, T d4, T d5, T& t0, T& t1, T& t2, T& t3, T& t4,
                         T& t5) {
@@ -177,11 +194,29 @@ void TransformInput(const T* x, int channels, std::size_t channel_stride, int im
       T* d3 = dst + (6 * k + 3) * xi_stride;
       T* d4 = dst + (6 * k + 4) * xi_stride;
       T* d5 = dst + (6 * k + 5) * xi_stride;
+      // One slice per loop: one stream of stores at a time (as F2's TransformInput).
+#pragma omp simd
+      for (int t = 0; t < used; ++t)
+        d0[t] = detail::InputPoint0(s[4 * t], s[4 * t + 2], s[4 * t + 4]);
 #pragma omp simd
       for (int t = 0; t < used; ++t) {
-        detail::InputPoints(s[4 * t], s[4 * t + 1], s[4 * t + 2], s[4 * t + 3], s[4 * t + 4],
-                            s[4 * t + 5], d0[t], d1[t], d2[t], d3[t], d4[t], d5[t]);
+        d1[t] = detail::InputPoint1(s[4 * t + 1], s[4 * t + 2], s[4 * t + 3], s[4 * t + 4]);
       }
+#pragma omp simd
+      for (int t = 0; t < used; ++t) {
+        d2[t] = detail::InputPoint2(s[4 * t + 1], s[4 * t + 2], s[4 * t + 3], s[4 * t + 4]);
+      }
+#pragma omp simd
+      for (int t = 0; t < used; ++t) {
+        d3[t] = detail::InputPoint3(s[4 * t + 1], s[4 * t + 2], s[4 * t + 3], s[4 * t + 4]);
+      }
+#pragma omp simd
+      for (int t = 0; t < used; ++t) {
+        d4[t] = detail::InputPoint4(s[4 * t + 1], s[4 * t + 2], s[4 * t + 3], s[4 * t + 4]);
+      }
+#pragma omp simd
+      for (int t = 0; t < used; ++t)
+        d5[t] = detail::InputPoint5(s[4 * t + 1], s[4 * t + 3], s[4 * t + 5]);
       for (int ty = 0; ty < rows; ++ty) {
         const int first = ty * tc, last = first + tc - 1;
         d0[first] = detail::InputPoint0(T(0), s[4 * first + 2], s[4 * first + 4]);
