@@ -279,7 +279,7 @@ void Conv2d<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T>& 
   const int groups = NumGroups(n);
   ws_->Reserve(omp_get_max_threads());
   const ConstMatrixMap<T> wm(weight_.data(), out_, kk, OuterStride<>(kk));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < groups; ++g) {
     const int gb = GroupBegin(g, groups, n);
     const int ge = GroupBegin(g + 1, groups, n);
@@ -330,7 +330,7 @@ void Conv2d<T>::Backward(const std::vector<const Tensor<T>*>& inputs, const Tens
   ws_->Reserve(omp_get_max_threads());
   T* partials = ws_->Partials(slot);
   const ConstMatrixMap<T> wm(weight_.data(), out_, kk, OuterStride<>(kk));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < groups; ++g) {
     const int gb = GroupBegin(g, groups, n);
     const int ge = GroupBegin(g + 1, groups, n);
@@ -567,7 +567,7 @@ void Conv2d<T>::DirectForward(const Tensor<T>& x, Tensor<T>& output,
   const std::size_t x_stride = static_cast<std::size_t>(n) * h * w;
   const std::size_t y_stride = epilogue.pool ? x_stride / 4 : x_stride;
   ws_->Reserve(omp_get_max_threads());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < groups; ++g) {
     const int gb = GroupBegin(g, groups, n);
     const int ge = GroupBegin(g + 1, groups, n);
@@ -592,7 +592,7 @@ void Conv2d<T>::DirectBackward(const Tensor<T>& x, const Tensor<T>& output_grad,
   ws_->Reserve(omp_get_max_threads());
   T* partials = ws_->Partials(slot);
   const std::size_t plane = static_cast<std::size_t>(h + 2) * dc::PaddedWidth<T>(w);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < groups; ++g) {
     const int gb = GroupBegin(g, groups, n);
     const int ge = GroupBegin(g + 1, groups, n);
@@ -636,33 +636,38 @@ void Conv2d<T>::WinogradForward(const Tensor<T>& x, Tensor<T>& output,
   TransformWeights<Scheme>(false, !training);
   const std::size_t packed_plane =
       static_cast<std::size_t>(internal::gemm::PackedRows(out_)) * in_;
-#pragma omp parallel for schedule(static)
+  // Every chunk is independent here (no sum over the batch), so the chunks of all groups are
+  // handed out one at a time to whichever thread is free: on this shared VM one core often runs
+  // slower than the other for a while, and a static split waits for the slower one.
+  std::vector<std::pair<int, int>> chunks;  // (first image, images)
   for (int g = 0; g < groups; ++g) {
     const int gb = GroupBegin(g, groups, n);
     const int ge = GroupBegin(g + 1, groups, n);
-    for (int n0 = gb; n0 < ge; n0 += chunk) {
-      const int m = std::min(chunk, ge - n0);
-      const std::size_t tiles = static_cast<std::size_t>(m) * per_image;
-      const std::size_t tp = PaddedTiles<T>(tiles), ld = RowStride<T>(tp);
-      const std::size_t xs_in = internal::winograd::XiStride(in_, ld);
-      const std::size_t xs_out = internal::winograd::XiStride(out_, ld);
-      T* v = ws_->Thread(omp_get_thread_num(),
-                         kElements * xs_in + Scheme::ScratchSize(grid, ld));
-      T* mm = ws_->Thread2(omp_get_thread_num(), kElements * xs_out);
-      const std::size_t offset = static_cast<std::size_t>(n0) * grid.h * grid.w;
-      T* scratch = v + kElements * xs_in;
-      Scheme::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, ld, scratch);
-      ZeroPadding(v, kElements, in_, tiles, tp, ld);
-      for (int e = 0; e < kElements; ++e) {
-        internal::gemm::Multiply(packed_.data() + e * packed_plane, out_, in_, v + e * xs_in, ld,
-                                 static_cast<int>(tp), mm + e * xs_out, ld);
-      }
-      // A pooled output has a quarter of the input's pixels per plane.
-      const std::size_t out_offset = epilogue.pool ? offset / 4 : offset;
-      const std::size_t out_stride = epilogue.pool ? x_stride / 4 : x_stride;
-      Scheme::TransformOutput(mm, out_, ld, m, grid, output.data() + out_offset, out_stride,
-                              epilogue, scratch);
+    for (int n0 = gb; n0 < ge; n0 += chunk) chunks.emplace_back(n0, std::min(chunk, ge - n0));
+  }
+  const int num_chunks = static_cast<int>(chunks.size());
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int ci = 0; ci < num_chunks; ++ci) {
+    const int n0 = chunks[ci].first, m = chunks[ci].second;
+    const std::size_t tiles = static_cast<std::size_t>(m) * per_image;
+    const std::size_t tp = PaddedTiles<T>(tiles), ld = RowStride<T>(tp);
+    const std::size_t xs_in = internal::winograd::XiStride(in_, ld);
+    const std::size_t xs_out = internal::winograd::XiStride(out_, ld);
+    T* v = ws_->Thread(omp_get_thread_num(), kElements * xs_in + Scheme::ScratchSize(grid, ld));
+    T* mm = ws_->Thread2(omp_get_thread_num(), kElements * xs_out);
+    const std::size_t offset = static_cast<std::size_t>(n0) * grid.h * grid.w;
+    T* scratch = v + kElements * xs_in;
+    Scheme::TransformInput(x.data() + offset, in_, x_stride, m, grid, v, ld, scratch);
+    ZeroPadding(v, kElements, in_, tiles, tp, ld);
+    for (int e = 0; e < kElements; ++e) {
+      internal::gemm::Multiply(packed_.data() + e * packed_plane, out_, in_, v + e * xs_in, ld,
+                               static_cast<int>(tp), mm + e * xs_out, ld);
     }
+    // A pooled output has a quarter of the input's pixels per plane.
+    const std::size_t out_offset = epilogue.pool ? offset / 4 : offset;
+    const std::size_t out_stride = epilogue.pool ? x_stride / 4 : x_stride;
+    Scheme::TransformOutput(mm, out_, ld, m, grid, output.data() + out_offset, out_stride, epilogue,
+                            scratch);
   }
 }
 
@@ -683,7 +688,7 @@ void Conv2d<T>::WinogradBackward(const Tensor<T>& x, const Tensor<T>& output_gra
   const std::size_t grads = wg::kElements * plane;
   const std::size_t slot = grads + out_;  // one group's partial transformed-weight and bias grads
   T* partials = ws_->Partials(slot);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < groups; ++g) {
     const int gb = GroupBegin(g, groups, n);
     const int ge = GroupBegin(g + 1, groups, n);
@@ -765,7 +770,7 @@ void BatchNorm<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Tensor<T
   Require<T>(!training || m > 1, "BatchNorm: training needs more than one value per channel");
   last_training_ = training;
   last_forward_pooled_ = false;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
   for (int c = 0; c < channels_; ++c) {
     ForwardChannel(c, x.data() + c * m, m, training, output.data() + c * m);
   }
@@ -855,7 +860,7 @@ void BatchNorm<T>::Backward(const std::vector<const Tensor<T>*>& inputs,
   Tensor<T>* dx = input_grads.at(0);
   if (dx) SameShape(x, *dx);
   const std::size_t m = x.size() / channels_;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
   for (int c = 0; c < channels_; ++c) {
     // The gradient at BN's own output: through the fused ReLU's mask if there is one.
     BackwardChannel(c, x.data() + c * m, m, output_grad.data() + c * m, fused_relu_,
@@ -957,7 +962,7 @@ void BatchNorm<T>::ForwardMaxPool2(const Tensor<T>& x, Tensor<T>& pooled, bool t
   {
     T* buffer = ChannelBuffer<T>(m);
     T* yc = buffer;
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
     for (int c = 0; c < channels_; ++c) {
       // Forward's pass into the buffer, then MaxPool<T>::Forward's over it.
       ForwardChannel(c, x.data() + c * m, m, training, yc);
@@ -987,7 +992,7 @@ void BatchNorm<T>::BackwardMaxPool2(const Tensor<T>& x, const Tensor<T>& pooled,
   {
     T* buffer = ChannelBuffer<T>(m);
     T* dy = buffer;
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
     for (int c = 0; c < channels_; ++c) {
       const T* out = pooled.data() + c * outputs;
       const T* g = pooled_grad.data() + c * outputs;
@@ -1191,7 +1196,7 @@ void FullyConnected<T>::Forward(const std::vector<const Tensor<T>*>& inputs, Ten
   const ConstMatrixMap<T> wm(weight_.data(), out_, in_, OuterStride<>(in_));
   MatrixMap<T> ym(output.data(), out_, n, OuterStride<>(n));
   const int groups = NumGroups(out_);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < groups; ++g) {
     const int rb = GroupBegin(g, groups, out_);
     const int rows = GroupBegin(g + 1, groups, out_) - rb;
@@ -1226,7 +1231,7 @@ void FullyConnected<T>::Backward(const std::vector<const Tensor<T>*>& inputs, co
   }
   const int out_groups = NumGroups(out_);
   const int in_groups = NumGroups(in_);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
   for (int g = 0; g < out_groups + in_groups; ++g) {
     if (g < out_groups) {  // rows of the weight gradient: one dot product over the batch each
       const int rb = GroupBegin(g, out_groups, out_);

@@ -3,6 +3,9 @@
 // threads; a reduction over the batch keeps one partial sum per group and adds the groups in
 // index order. Eigen itself always runs single-threaded inside a group, so its blocking (and
 // hence its summation order) depends only on the matrix sizes, which depend only on the group.
+// Which thread computes a group does not matter, so the loops over groups (and over channels, and
+// the Winograd forward pass's chunks) hand them out dynamically, one at a time: on this shared VM
+// one core often runs slower than the other for a while, and a static split waits for it.
 #ifndef IMCNAS_NN_INTERNAL_PARTITION_H_
 #define IMCNAS_NN_INTERNAL_PARTITION_H_
 
