@@ -111,6 +111,13 @@ void TransformWeightGradient(const T* du, int out, int in, T* dw) {
 }
 
 namespace detail {
+// dst[0 .. n) = src[0 .. n): a short row (a map's width), inline.
+template <typename T>
+inline void CopyRow(const T* src, int n, T* dst) {
+  #pragma omp simd
+  for (int j = 0; j < n; ++j) dst[j] = src[j];
+}
+
 // The scratch of an input transform's column pass (here and in winograd_f4.h): kK arrays a[k],
 // one per row of a tile, each `rows` rows of `row` values laid end to end with a zero guard
 // before and after (a[k][-1], a[k][rows * row]) and its columns w .. row - 1 (outside the map)
@@ -281,10 +288,11 @@ void TransformOutput(const T* m, int channels, std::size_t tiles, int images, co
   const std::size_t xi_stride = XiStride(channels, tiles);
   const std::size_t used = static_cast<std::size_t>(images) * g.per_image();
   const std::size_t plane_size = static_cast<std::size_t>(h) * w;
-  T* q0 = scratch;  // the 4 outputs of every tile: (0,0), (0,1), (1,0), (1,1)
-  T* q1 = q0 + used;
-  T* q2 = q1 + used;
-  T* q3 = q2 + used;
+  // The 4 outputs of every tile, each tile row's two output rows already interleaved: q01 holds
+  // (0,0), (0,1) of tile t at 2t, 2t + 1, q23 its (1,0), (1,1); so a tile row of q01 is the top
+  // output row of that row of tiles (2 tc values, of which the first w are inside the map).
+  T* q01 = scratch;
+  T* q23 = q01 + 2 * used;
   for (int c = 0; c < channels; ++c) {
     const T b = ep.bias ? ep.bias[c] : T(0);
     const T sc = kAffine ? ep.scale[c] : T(1);
@@ -308,32 +316,20 @@ void TransformOutput(const T* m, int channels, std::size_t tiles, int images, co
       if (kPool) {
         pooled[t] = PoolWindow(y00, y01, y10, y11);
       } else {
-        q0[t] = y00;
-        q1[t] = y01;
-        q2[t] = y10;
-        q3[t] = y11;
+        q01[2 * t] = y00;
+        q01[2 * t + 1] = y01;
+        q23[2 * t] = y10;
+        q23[2 * t + 1] = y11;
       }
     }
     if (kPool) continue;
     for (int i = 0; i < images; ++i) {
       T* plane = y + c * channel_stride + i * plane_size;
       for (int ty = 0; ty < tr; ++ty) {
-        const std::size_t t0 = (static_cast<std::size_t>(i) * tr + ty) * tc;
+        const std::size_t from = (static_cast<std::size_t>(i) * tr + ty) * 2 * tc;
         T* row0 = plane + static_cast<std::size_t>(2 * ty) * w;
-        const int full = w / 2;  // tiles whose two columns are inside
-        for (int tx = 0; tx < full; ++tx) {
-          row0[2 * tx] = q0[t0 + tx];
-          row0[2 * tx + 1] = q1[t0 + tx];
-        }
-        if (full < tc) row0[2 * full] = q0[t0 + full];
-        if (2 * ty + 1 < h) {
-          T* row1 = row0 + w;
-          for (int tx = 0; tx < full; ++tx) {
-            row1[2 * tx] = q2[t0 + tx];
-            row1[2 * tx + 1] = q3[t0 + tx];
-          }
-          if (full < tc) row1[2 * full] = q2[t0 + full];
-        }
+        CopyRow(q01 + from, w, row0);
+        if (2 * ty + 1 < h) CopyRow(q23 + from, w, row0 + w);
       }
     }
   }
