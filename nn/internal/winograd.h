@@ -56,11 +56,11 @@ inline std::size_t XiStride(int channels, std::size_t tiles) {
 
 // Scratch a transform of a chunk of `tiles` tiles needs: 4 column-transformed values per tile
 // value, i.e. 8 per tile, with guards and a row of zeros (TransformInput), 4 values per tile (the
-// output transforms), or 16 per tile and a row of zeros (ScatterInputGradient).
+// output transforms), or 16 + 4 per tile and a row of zeros (ScatterInputGradient).
 inline std::size_t ScratchSize(const Grid& g, std::size_t tiles) {
   const std::size_t row = 2 * static_cast<std::size_t>(g.cols());
   return std::max({4 * (2 * tiles + 2) + row,
-                   kElements * tiles + static_cast<std::size_t>(g.cols())});
+                   (kElements + 4) * tiles + static_cast<std::size_t>(g.cols())});
 }
 
 // U[xi][o][i] = (G g G^T)[xi] for every 3x3 kernel g = w[o][i]; G = [1 0 0; .5 .5 .5; .5 -.5 .5;
@@ -439,6 +439,7 @@ void ScatterInputGradient(const T* dv, int channels, std::size_t tiles, int imag
   for (int e = 0; e < kElements; ++e) z[e] = scratch + e * used;
   T* zero = scratch + kElements * used;  // a missing row of tiles
   std::fill(zero, zero + tc, T(0));
+  T* w01[2] = {zero + tc, zero + tc + 2 * used};  // rows 2q - 1 and 2q, 2 tc values per row
   for (int c = 0; c < channels; ++c) {
     const T* src = dv + c * tiles;
     #pragma omp simd
@@ -459,9 +460,47 @@ void ScatterInputGradient(const T* dv, int channels, std::size_t tiles, int imag
         z[12 + l][t] = -p[3][l];
       }
     }
+    // Rows 1 .. 2 tr - 2 of every image (tile rows q = 1 .. tr - 1, both a), where both tile
+    // rows exist: first built for all of a chunk's images at once, each row as it lies in dx
+    // (w_a[2t] = column 2p, w_a[2t + 1] = column 2p + 1 of tile t = (q, p)'s rows), so that
+    // the arithmetic runs in loops as long as the chunk and each row is then one contiguous copy;
+    // a row-by-row loop, tc - 1 long (6-13 on the reference maps), did not fill a vector. The
+    // first and last values of each row (block p = 0's column 0, block p = tc's column 2tc - 1)
+    // read one tile fewer and are set after, with the row-by-row loop's expressions.
+    const std::size_t per_image = static_cast<std::size_t>(g.per_image());
+    for (int a = 0; a < 2 && tr > 1; ++a) {
+      const T *c0 = z[4 * a + 0], *c1 = z[4 * a + 1], *c2 = z[4 * a + 2], *c3 = z[4 * a + 3];
+      const T *u0 = z[4 * a + 8] - tc, *u1 = z[4 * a + 9] - tc, *u2 = z[4 * a + 10] - tc,
+              *u3 = z[4 * a + 11] - tc;
+      T* wa = w01[a];
+      for (int i = 0; i < images; ++i) {
+        const std::size_t first = i * per_image + tc, last = (i + 1) * per_image;
+        // Column 2p of tile t (block p), then column 2p + 1 (block p + 1, tile t + 1). At
+        // p = 0 and p = tc - 1 these read across the tile row's ends (inside the scratch:
+        // z[.][-1] is the slice before, z[15][used] the zero row) and are overwritten below.
+        #pragma omp simd
+        for (std::size_t t = first; t < last; ++t) {
+          wa[2 * t] = ((c1[t] + c3[t - 1]) + u1[t]) + u3[t - 1];
+          wa[2 * t + 1] = ((c0[t + 1] + c2[t]) + u0[t + 1]) + u2[t];
+        }
+        for (int q = 1; q < tr; ++q) {
+          const std::size_t start = i * per_image + static_cast<std::size_t>(q) * tc;
+          wa[2 * start] = c1[start] + u1[start];
+          const std::size_t end = start + tc - 1;
+          wa[2 * end + 1] = c2[end] + u2[end];
+        }
+      }
+    }
     for (int i = 0; i < images; ++i) {
       T* plane = dx + c * channel_stride + static_cast<std::size_t>(i) * h * w;
-      for (int q = 0; q <= tr; ++q) {
+      for (int q = 1; q < tr; ++q) {
+        const std::size_t from = 2 * (i * per_image + static_cast<std::size_t>(q) * tc);
+        for (int a = 0; a < 2; ++a) {
+          detail::CopyRow(w01[a] + from, w, plane + static_cast<std::size_t>(2 * q - 1 + a) * w);
+        }
+      }
+      // Tile rows 0 and tr, which have only one row of tiles: row by row.
+      for (int q : {0, tr}) {
         const std::size_t cur = (static_cast<std::size_t>(i) * tr + q) * tc;
         for (int a = 0; a < 2; ++a) {
           const int y = 2 * q - 1 + a;
