@@ -16,9 +16,10 @@
 // [xi][channel][tile] (xi slices XiStride apart) with tiles in (image, tile row, tile column)
 // order, so that each xi slice is a row-major matrix (channels x tiles) for the products, and
 // the 3x3 <-> 4x4 weight transforms work on [out][in][ky][kx] (PyTorch's order) and
-// [xi][out][in]. The loops over a row of tiles are marked `omp simd`: their 16 output streams
-// would otherwise keep GCC from vectorising them for fear of aliasing (no reduction is
-// vectorised, so the bits do not change).
+// [xi][out][in]. The loops over tiles are marked `omp simd`: their several input or output
+// streams would otherwise keep GCC from vectorising them for fear of aliasing (no reduction is
+// vectorised, so the bits do not change; where two NaNs meet, which one's payload comes out can
+// depend on how GCC orders an addition's operands, so NaN bits are not promised).
 #ifndef IMCNAS_NN_INTERNAL_WINOGRAD_H_
 #define IMCNAS_NN_INTERNAL_WINOGRAD_H_
 
@@ -47,16 +48,17 @@ struct TileGrid {
 using Grid = TileGrid<2>;  // F(2x2, 3x3)'s
 
 // Distance between the xi slices of a transformed buffer of `channels` rows of `tiles` values:
-// one row of 16 values more than the slice. The transforms read or write the 16 slices at once;
-// at exactly channels x tiles apart (a multiple of 4 KiB for the usual 32+ channels and 256
+// one row of 16 values more than the slice. The output transform and the scatter read the 16
+// slices at once (the other transforms write them one after the other); at exactly channels x
+// tiles apart (a multiple of 4 KiB for the usual 32+ channels and 256
 // tiles) the 16 streams fall in one L1 set, which holds 8, and every access missed.
 inline std::size_t XiStride(int channels, std::size_t tiles) {
   return static_cast<std::size_t>(channels) * tiles + 16;
 }
 
-// Scratch a transform of a chunk of `tiles` tiles needs: 4 column-transformed values per tile
-// value, i.e. 8 per tile, with guards and a row of zeros (TransformInput), 4 values per tile (the
-// output transforms), or 16 + 4 per tile and a row of zeros (ScatterInputGradient).
+// Scratch a transform of a chunk of `tiles` tiles needs: 4 arrays of 2 column-transformed values
+// per tile with guards, and a row of zeros (TransformInput); 4 values per tile (the output
+// transforms); or 16 + 4 per tile and a row of zeros (ScatterInputGradient).
 inline std::size_t ScratchSize(const Grid& g, std::size_t tiles) {
   const std::size_t row = 2 * static_cast<std::size_t>(g.cols());
   return std::max({4 * (2 * tiles + 2) + row,
@@ -476,8 +478,9 @@ void ScatterInputGradient(const T* dv, int channels, std::size_t tiles, int imag
       for (int i = 0; i < images; ++i) {
         const std::size_t first = i * per_image + tc, last = (i + 1) * per_image;
         // Column 2p of tile t (block p), then column 2p + 1 (block p + 1, tile t + 1). At
-        // p = 0 and p = tc - 1 these read across the tile row's ends (inside the scratch:
-        // z[.][-1] is the slice before, z[15][used] the zero row) and are overwritten below.
+        // p = 0 and p = tc - 1 these read across the tile row's ends, inside the scratch
+        // (z[e][-1] is the end of slice e - 1, z[e][used] the start of slice e + 1), and are
+        // overwritten below.
         #pragma omp simd
         for (std::size_t t = first; t < last; ++t) {
           wa[2 * t] = ((c1[t] + c3[t - 1]) + u1[t]) + u3[t - 1];

@@ -149,9 +149,9 @@ void TransformWeights(const T* w, int out, int in, T* u) {
 // `scratch` holds ScratchSize values.
 // As F2's: per channel, B^T along the columns first, one row of tiles at a time along whole
 // input rows, into rows of 4 tc values laid end to end for all the chunk's images (tile t starts
-// at value 4t - 1 of them); then B along the rows in one loop over all the channel's tiles
-// (stride-4 reads; it vectorises however few tiles a row has, and a map of 8x8 has only 4 per
-// image); then the two values whose reads crossed a tile row's ends are recomputed: t0 of its
+// at value 4t - 1 of them); then B along the rows, one loop over all the channel's tiles per
+// output slice (stride-4 reads; it vectorises however few tiles a row has, and a map of 8x8 has
+// only 4 per image); then the two values whose reads crossed a tile row's ends are recomputed: t0 of its
 // first tile (column -1, read from the row before) and t5 of its last (column 4tc, from the row
 // after); both columns are padding, zero. The same operations as a tile-by-tile transform, so
 // the same bits.
