@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -85,48 +87,110 @@ struct Extent {
   }
 };
 
-// Finish times of a layer's outputs, row by row, as linear pieces: within a row, output x of
-// piece p (p.x0 <= x < next piece's x0) finishes at p.v + (x - p.x0) * p.a. A row is stored
-// explicitly (`n` pieces from `base` in the piece pool) or is a stored row shifted in time:
-// once the schedule is periodic, later rows are not recomputed (see ScheduleRowsFast) and a whole
-// run of them costs one Segment, not one record per row.
-struct Piece {
-  int x0 = 0;
-  int src = 0;  // while building a row's input: bit j set if input j attains the maximum here
-  double v = 0, a = 0;
-  double At(int x) const { return v + (x - x0) * a; }
-};
+// Finish times of a layer's outputs, row by row, one value per output. A row is stored
+// explicitly (at `base` in the value pool) or is a stored row shifted in time: once the schedule
+// is periodic, later rows are not recomputed (see ScheduleRowsFast) and a whole run of them
+// costs one Segment, not one record per row.
+//
+// A stored row of width w takes RowStride(w) values: the w finish times, then copies of the last
+// one. A consumer reads column min(c, w - 1); with the copies it can read whole vectors of
+// columns past the end of the row without clamping each index.
+// Vectors of kLanes doubles, with GCC's generic vectors: one AVX-512 register where the target
+// has them, else one AVX2 register (wider generic vectors would be split into scalar code there).
+// Only element-wise IEEE operations and exact maxima: the results do not depend on the width.
+#if defined(__AVX512F__)
+constexpr int kLanes = 8;
+#else
+constexpr int kLanes = 4;
+#endif
+int RoundUpLanes(int w) { return (w + kLanes - 1) / kLanes * kLanes; }
+int RowStride(int w) { return RoundUpLanes(w) + kLanes; }
+
+using VD = double __attribute__((vector_size(kLanes * sizeof(double))));
+using VM = long long __attribute__((vector_size(kLanes * sizeof(long long))));
+VD Load(const double* p) {
+  VD v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+void Store(double* p, VD v) { std::memcpy(p, &v, sizeof v); }
+VD Splat(double x) { return VD{} + x; }
+VD Max(VD a, VD b) { return a > b ? a : b; }
+#if defined(__AVX512F__)
+constexpr VM kIota{0, 1, 2, 3, 4, 5, 6, 7};
+// Lane x: the maximum of lanes 0..x.
+VD PrefixMax(VD v) {
+  const VD lowest = Splat(-std::numeric_limits<double>::infinity());
+  v = Max(v, __builtin_shuffle(v, lowest, VM{8, 0, 1, 2, 3, 4, 5, 6}));
+  v = Max(v, __builtin_shuffle(v, lowest, VM{8, 8, 0, 1, 2, 3, 4, 5}));
+  return Max(v, __builtin_shuffle(v, lowest, VM{8, 8, 8, 8, 0, 1, 2, 3}));
+}
+VD SplatLast(VD v) { return __builtin_shuffle(v, VM{7, 7, 7, 7, 7, 7, 7, 7}); }
+bool AnyLane(VM m) {
+  m |= __builtin_shuffle(m, VM{4, 5, 6, 7, 0, 1, 2, 3});
+  m |= __builtin_shuffle(m, VM{2, 3, 0, 1, 2, 3, 0, 1});
+  m |= __builtin_shuffle(m, VM{1, 0, 1, 0, 1, 0, 1, 0});
+  return m[0] != 0;
+}
+// Lanes 0, 2, 4, ... of the 2 * kLanes values from p.
+VD EvenLanes(const double* p) {
+  return __builtin_shuffle(Load(p), Load(p + kLanes), VM{0, 2, 4, 6, 8, 10, 12, 14});
+}
+#else
+constexpr VM kIota{0, 1, 2, 3};
+VD PrefixMax(VD v) {
+  const VD lowest = Splat(-std::numeric_limits<double>::infinity());
+  v = Max(v, __builtin_shuffle(v, lowest, VM{4, 0, 1, 2}));
+  return Max(v, __builtin_shuffle(v, lowest, VM{4, 4, 0, 1}));
+}
+VD SplatLast(VD v) { return __builtin_shuffle(v, VM{3, 3, 3, 3}); }
+bool AnyLane(VM m) {
+  m |= __builtin_shuffle(m, VM{2, 3, 0, 1});
+  m |= __builtin_shuffle(m, VM{1, 0, 1, 0});
+  return m[0] != 0;
+}
+VD EvenLanes(const double* p) {
+  return __builtin_shuffle(Load(p), Load(p + kLanes), VM{0, 2, 4, 6});
+}
+#endif
 
 struct RowRef {
-  int base = 0, n = 0;
+  int base = 0;
   double off = 0;
 };
 
-// Rows [y0, y_end) of a layer: the stored row (base, n) shifted by off0 + (y - y0) * step. A
+// Rows [y0, y_end) of a layer: the stored row at `base` shifted by off0 + (y - y0) * step. A
 // segment starts with an explicit row (off0 = 0, step not yet fixed: a periodic row of any step
 // may extend it) or with shifted rows (step fixed); `stepped` once the step is fixed.
 struct Segment {
   int y0 = 0, y_end = 0;
-  int base = 0, n = 0;
+  int base = 0;
   double off0 = 0, step = 0;
   bool stepped = false;
-  RowRef Row(int y) const { return {base, n, off0 + (y - y0) * step}; }
+  RowRef Row(int y) const { return {base, off0 + (y - y0) * step}; }
 };
 
-// Append-only piece storage; Reserve before pushing, so Push is a plain store.
-struct PiecePool {
-  std::vector<Piece> buf;
+// Append-only value storage, sized for the whole network before the schedule starts (so pointers
+// into it stay valid and Reserve never grows it there; it still checks).
+struct ValuePool {
+  std::vector<double> buf;
   int size = 0;
   void Reserve(int extra) {
     if (size + extra > static_cast<int>(buf.size())) {
       buf.resize(std::max<size_t>(size + extra, 2 * buf.size()));
     }
   }
-  void Push(const Piece& p) { buf[size++] = p; }
-  const Piece* data() const { return buf.data(); }
-  const Piece& back() const { return buf[size - 1]; }
-  const Piece& operator[](int i) const { return buf[i]; }
+  double* data() { return buf.data(); }
+  const double* data() const { return buf.data(); }
+  double operator[](int i) const { return buf[i]; }
 };
+
+// Fills the copies of a stored row's last value (see RowStride).
+void PadRow(double* row, int w) {
+  const VD last = Splat(row[w - 1]);
+  Store(row + w, last);
+  if (w + kLanes < RowStride(w)) Store(row + RowStride(w) - kLanes, last);
+}
 
 // The segments of all layers, in storage sized for the whole network beforehand (at most one
 // segment per row), so appending is a plain store and pointers into it stay valid.
@@ -144,8 +208,9 @@ struct Scratch {
   std::vector<int> start, row_start;
   std::vector<Distances> dist;
   std::vector<Extent> extent;
-  PiecePool pool;
-  std::vector<Piece> in_pieces[kMaxInputs], merged;
+  ValuePool pool;
+  std::vector<double> late[kMaxInputs];  // per input and output: input time - work before
+  std::vector<double> times;             // a layer's cumulative per-output times (ScheduleRowsFast)
   std::vector<Segment> segs;
   std::vector<int> seg_of_row;  // per layer row (row_start[layer] + y): index into segs
   std::vector<double> finish;
@@ -174,24 +239,25 @@ struct ScheduleInput {
 struct RowWriter {
   SegmentList* segs;
   int* seg_of_row;
-  // Row y is explicit: `n` pieces from `base`.
-  void Explicit(int y, int base, int n) const {
-    segs->push_back({y, y + 1, base, n, 0.0, 0.0, false});
+  // Row y is explicit: stored at `base`.
+  void Explicit(int y, int base) const {
+    segs->push_back({y, y + 1, base, 0.0, 0.0, false});
     seg_of_row[y] = segs->size - 1;
   }
-  // Whether the row of `n` pieces from `base` is the last row written shifted by some D
-  // (same breaks and slopes, values all D apart, to 1e-12 relative); sets *shift = D.
-  bool ShiftOfPrevious(const PiecePool& pool, int base, int n, double* shift) const {
+  // Whether the row of width w stored at `base` is the last row written shifted by some D
+  // (values all D apart, to 1e-12 relative); sets *shift = D.
+  bool ShiftOfPrevious(const ValuePool& pool, int base, int w, double* shift) const {
     const RowRef prev = segs->back().Row(segs->back().y_end - 1);
-    if (prev.n != n) return false;
-    const double d = pool[base].v - (pool[prev.base].v + prev.off);
-    for (int q = 0; q < n; ++q) {
-      const Piece &a = pool[prev.base + q], &b = pool[base + q];
-      if (a.x0 != b.x0 || a.a != b.a ||
-          std::abs(b.v - (a.v + prev.off) - d) > 1e-12 * std::abs(b.v)) {
-        return false;
-      }
+    const double* a = pool.data() + prev.base;
+    const double* b = pool.data() + base;
+    const double d = b[0] - (a[0] + prev.off);
+    const VD off = Splat(prev.off), dv = Splat(d), rel = Splat(1e-12);
+    VM bad{};
+    for (int x = 0; x < w; x += kLanes) {  // lanes past w: copies of column w - 1
+      const VD bv = Load(b + x), diff = bv - (Load(a + x) + off) - dv;
+      bad |= Max(diff, -diff) > rel * Max(bv, -bv);
     }
+    if (AnyLane(bad)) return false;
     *shift = d;
     return true;
   }
@@ -208,126 +274,111 @@ struct RowWriter {
       s.y_end = last + 1;
     } else {
       const RowRef prev = s.Row(y - 1);
-      segs->push_back({y, last + 1, prev.base, prev.n, prev.off + shift, shift, true});
+      segs->push_back({y, last + 1, prev.base, prev.off + shift, shift, true});
     }
     std::fill(seg_of_row + y, seg_of_row + last + 1, segs->size - 1);
   }
 };
 
-int CeilDivNonNeg(int a, int b) { return a <= 0 ? 0 : b == 1 ? a : (a + b - 1) / b; }
-
-// Value of a stored row at column c.
-double RowAt(const Piece* p, const RowRef& r, int c) {
-  int lo = 0, hi = r.n - 1;  // last piece with x0 <= c
-  while (lo < hi) {
-    const int mid = (lo + hi + 1) / 2;
-    if (p[mid].x0 <= c) {
-      lo = mid;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return p[lo].At(c) + r.off;
-}
-
-// ComposeInput for a stride known at compile time (1 or 2: no divisions) or any (kStride = 0).
-template <int kStride>
-[[gnu::always_inline]] inline int ComposeInputWithStride(const ScheduleInput& in, const RowRef& r,
-                                                         const Piece* pool, int w, int src,
-                                                         Piece* out) {
-  const Piece* g = pool + r.base;
-  const int s = kStride > 0 ? kStride : in.stride, c0 = in.first, last_col = in.in_w - 1;
-  auto ceil_div = [&](int a) {
-    if constexpr (kStride == 1) return std::max(a, 0);
-    if constexpr (kStride == 2) return a <= 0 ? 0 : (a + 1) >> 1;
-    return CeilDivNonNeg(a, s);
-  };
-  // Outputs x >= clamp all read the last column.
-  const int clamp = std::min(ceil_div(last_col - c0), w);
-  int m = 0;
-  for (int i = 0; i < r.n && clamp > 0; ++i) {
-    const int cb = g[i].x0, ce = i + 1 < r.n ? g[i + 1].x0 : in.in_w;
-    const int xb = ceil_div(cb - c0), xe = std::min(ceil_div(ce - c0), clamp);
-    if (xb >= xe) continue;
-    out[m++] = {xb, src, g[i].At(c0 + s * xb) + r.off, g[i].a * s};
-    if (xe == clamp) break;  // the pieces after this one are read at no output
-  }
-  if (clamp < w) out[m++] = {clamp, src, g[r.n - 1].At(last_col) + r.off, 0.0};
-  return m;
-}
-
-// Pointwise maximum of two piecewise-linear rows over [0, w).
-int MaxOf(const Piece* a, int na, const Piece* b, int nb, int w, double tol, Piece* out) {
-  int m = 0, ia = 0, ib = 0, x = 0;
-  auto emit = [&](const Piece& p, int x0, int src) { out[m++] = {x0, src, p.At(x0), p.a}; };
-  while (x < w) {
-    while (ia + 1 < na && a[ia + 1].x0 <= x) ++ia;
-    while (ib + 1 < nb && b[ib + 1].x0 <= x) ++ib;
-    const int xe = std::min(ia + 1 < na ? a[ia + 1].x0 : w, ib + 1 < nb ? b[ib + 1].x0 : w);
-    const Piece &pa = a[ia], &pb = b[ib];
-    const double d0 = pa.At(x) - pb.At(x), d1 = pa.At(xe - 1) - pb.At(xe - 1);
-    const int both = pa.src | pb.src;
-    if (d0 >= 0 && d1 >= 0) {
-      emit(pa, x, std::min(d0, d1) <= tol ? both : pa.src);
-    } else if (d0 <= 0 && d1 <= 0) {
-      emit(pb, x, std::max(d0, d1) >= -tol ? both : pb.src);
-    } else {
-      // The lines cross inside: the first piece up to the crossing, then the other.
-      // k: the first x in (x, xe - 1) where `lo` is below `hi`, else xe - 1. When the slopes
-      // differ by far more than the rounding of the values, lo - hi is strictly decreasing as
-      // computed too, so k is found from the lines' crossing and checked on both sides; else by
-      // the plain scan.
-      const Piece &lo = d0 > 0 ? pa : pb, &hi = d0 > 0 ? pb : pa;
-      auto above = [&](int q) { return lo.At(q) >= hi.At(q); };
-      int k = x + 1;
-      const double closing = hi.a - lo.a;
-      if (closing > 1e-12 * (std::abs(lo.v) + std::abs(hi.v) + 1.0)) {
-        const double cross = std::abs(d0) / closing;  // lo - hi = |d0| - (q - x) * closing
-        k = cross >= xe ? xe - 1 : std::clamp(x + 1 + static_cast<int>(cross), x + 1, xe - 1);
-        while (k > x + 1 && !above(k - 1)) --k;
-      }
-      while (k < xe - 1 && above(k)) ++k;
-      emit(lo, x, both);
-      emit(hi, k, both);
-    }
-    x = xe;
-  }
-  return m;
-}
-
 // MNSIM's mode-1 schedule of one layer: each output, in raster order, starts when the previous
 // output is done and the last input value its window needs exists, and takes t00 (first output),
 // t0 (first of a later row), tx0 (rest of the first row) or tx (the rest).
 //
-// The plain per-output recurrence, one value per output: the reference the fast path
-// (ScheduleRowsFast) is tested against.
+// The plain per-output recurrence: the reference the fast path (ScheduleRowsFast) is tested
+// against.
 void ScheduleRowsPlain(int h, int w, const ScheduleInput* in, int n_in, double t00, double t0,
                        double tx0, double tx, Scratch* scratch, RowWriter out) {
-  PiecePool& pool = scratch->pool;
+  ValuePool& pool = scratch->pool;
   double prev = 0;  // end of row y-1
   for (int y = 0; y < h; ++y) {
     const double first = y == 0 ? t00 : t0, rest = y == 0 ? tx0 : tx;
     const int base = pool.size;
-    pool.Reserve(w + 2);
+    pool.Reserve(RowStride(w));
+    double* const row = pool.data() + base;
     for (int x = 0; x < w; ++x) {
       double start = prev;
       for (int j = 0; j < n_in; ++j) {
         const RowRef r = in[j].At(in[j].Row(y));
-        start = std::max(start, RowAt(pool.data() + r.base, r,
-                                      std::min(in[j].first + in[j].stride * x, in[j].in_w - 1)));
+        const int col = std::min(in[j].first + in[j].stride * x, in[j].in_w - 1);
+        start = std::max(start, pool[r.base + col] + r.off);
       }
       prev = start + (x == 0 ? first : rest);
-      pool.Push({x, 0, prev, 0.0});
+      row[x] = prev;
     }
-    out.Explicit(y, base, pool.size - base);
+    PadRow(row, w);
+    pool.size = base + RowStride(w);
+    out.Explicit(y, base);
   }
 }
 
+// Input "lateness" of one input for a row: late[x] = I(x) - cexcl[x], where I(x) is the input
+// value output x waits for and cexcl[x] the row's work before output x, for x < RoundUpLanes(w)
+// (lanes past w only ever affect lanes past w). `p`: the input row from its first column read.
+//
+// Any stride and any position: each column clamped.
+void LatenessClamped(const ScheduleInput& in, const double* p, double off, int w,
+                     const double* cexcl, double* late) {
+  const int last = in.in_w - 1 - in.first, wp = RoundUpLanes(w);
+  for (int x = 0; x < wp; ++x) late[x] = (p[std::min(in.stride * x, last)] + off) - cexcl[x];
+}
+// Strides 1 and 2 where the vectors read stay within the input row and its copies (RowStride):
+// eight lanes read without clamping.
+template <int kStride>
+bool DirectReadable(const ScheduleInput& in, int w) {
+  if constexpr (kStride == 1 || kStride == 2) {
+    return in.first + kStride * RoundUpLanes(w) <= RowStride(in.in_w);
+  }
+  return false;
+}
+template <int kStride>
+VD LoadColumns(const double* p) {
+  if constexpr (kStride == 1) {
+    return Load(p);
+  } else {
+    return EvenLanes(p);
+  }
+}
+
+// The max-plus scan of a row in closed form: with G(x) the maximum of g0 (the end of the row
+// before) and of the lateness of outputs 0..x, output x finishes at G(x) + crel[x] (crel: the
+// row's work up to and including output x). Writes RoundUpLanes(w) values; returns bit j set if
+// input j attains the start of some output (to within tol).
+// late_at(j, x): input j's lateness for lanes x .. x + 7.
+template <int kIn, class LateAt>
+[[gnu::always_inline]] inline int ScanRow(LateAt late_at, double g0, const double* crel, int w,
+                                          double tol, double* row) {
+  // The carry between vectors runs over the lateness only; g0 enters each vector once. (The same
+  // maximum in another order: max is exact. The rows' dependency chain -- each row starts from
+  // the end of the row before -- is then one Max and one add long.)
+  VD carry = Splat(-std::numeric_limits<double>::infinity());
+  const VD start = Splat(g0), tolv = Splat(tol);
+  VM binds[kMaxInputs] = {};
+  for (int x = 0; x < w; x += kLanes) {
+    VD h[kMaxInputs];
+    h[0] = late_at(0, x);
+    VD hv = h[0];
+    if constexpr (kIn == 2) {
+      h[1] = late_at(1, x);
+      hv = Max(h[0], h[1]);
+    }
+    const VD lateness = Max(PrefixMax(hv), carry);
+    carry = SplatLast(lateness);
+    const VD g = Max(lateness, start);
+    Store(row + x, g + Load(crel + x));
+    // Input j attains the start of output x iff its lateness reaches G(x).
+    const VD thr = g - tolv;
+    const VM valid = kIota < (VM{} + (w - x));
+    for (int j = 0; j < kIn; ++j) binds[j] |= (h[j] >= thr) & valid;
+  }
+  int bind = 0;
+  for (int j = 0; j < kIn; ++j) bind |= AnyLane(binds[j]) ? 1 << j : 0;
+  return bind;
+}
+
 // The fast path of the schedule:
-// - A row is computed piece by piece. Within a piece of the input, I(x) = u + k*a; with f the
-//   finish before it, the outputs follow the own chain f + (k+1)*rest until the input catches
-//   up, and the input (I + rest) from then on when a > rest, so a piece of input gives at most
-//   two pieces of output (F(x) = max(F(x-1), I(x)) + rest in closed form).
+// - A row is computed in closed form: F(x) = max(F(x-1), I(x)) + t(x) unrolls to
+//   F(x) = C(x) + max(F(-1), max over x' <= x of (I(x') - C(x') + t(x'))) with C the cumulative
+//   work of the row, a prefix maximum over the row's lanes (ScanRow).
 // - The schedule is a max-plus recurrence, so it is shift-equivariant: row y >= 1 is a function
 //   of the finish time of row y-1's last output and of the input rows it reads, and adding D to
 //   all of them adds D to the row. So for y >= 2 (y >= 1 if row 0 has the same per-output times),
@@ -338,19 +389,31 @@ void ScheduleRowsPlain(int h, int w, const ScheduleInput* in, int n_in, double t
 //   move if that bound, else a binding input's.)
 // The result is the same as the plain recurrence (ScheduleRowsPlain) up to rounding.
 // For `kIn` inputs: the loops over inputs unrolled and each input row looked up once per row;
-// kStride: the inputs' stride when it is 1 or 2 (composing the input rows inline, without
-// divisions), else 0 (any).
+// kStride: the inputs' stride when it is 1 or 2 (reading the input rows without divisions), else
+// 0 (any).
 template <int kIn, int kStride>
 void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double t0, double tx0,
                       double tx, Scratch* scratch, RowWriter out) {
-  PiecePool& pool = scratch->pool;
-  if constexpr (kIn > 0) {
-    for (int j = 0; j < kIn; ++j) {
-      if (static_cast<int>(scratch->in_pieces[j].size()) < w + 1) scratch->in_pieces[j].resize(w + 1);
+  ValuePool& pool = scratch->pool;
+  const int wp = RoundUpLanes(w);
+  // The work before and up to each output of row 0 (k = 0) and of the later rows (k = 1),
+  // relative to the row's start.
+  if (static_cast<int>(scratch->times.size()) < 4 * wp) scratch->times.resize(4 * wp);
+  double* const cexcl[2] = {scratch->times.data(), scratch->times.data() + wp};
+  double* const crel[2] = {scratch->times.data() + 2 * wp, scratch->times.data() + 3 * wp};
+  for (int k = 0; k < 2; ++k) {
+    const VD first = Splat(k == 0 ? t00 : t0), rest = Splat(k == 0 ? tx0 : tx);
+    for (int x = 0; x < wp; x += kLanes) {
+      const VD col = __builtin_convertvector(kIota, VD) + x;
+      Store(cexcl[k] + x, first + (col - 1) * rest);
+      Store(crel[k] + x, first + col * rest);
     }
-    if (kIn == 2 && static_cast<int>(scratch->merged.size()) < 2 * w + 2) {
-      scratch->merged.resize(2 * w + 2);
-    }
+    cexcl[k][0] = 0;
+  }
+  double* late[kMaxInputs] = {nullptr, nullptr};
+  for (int j = 0; j < kIn; ++j) {
+    if (static_cast<int>(scratch->late[j].size()) < wp) scratch->late[j].resize(wp);
+    late[j] = scratch->late[j].data();
   }
   double prev = 0, prev2 = 0;                 // end of row y-1 and of row y-2
   bool binding[kMaxInputs] = {false, false};  // input j set the start of some output of row y-1
@@ -421,18 +484,15 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       }
     }
     prev2 = prev;
-    const double first = y == 0 ? t00 : t0, rest = y == 0 ? tx0 : tx;
+    const int k = y == 0 ? 0 : 1;
     const int base = pool.size;
-    pool.Reserve(w + 2);
-    // The row is written through a local pointer and count (the pool's size, an int in memory,
-    // could alias the pieces' ints).
-    Piece* const row = pool.buf.data() + base;
-    int m = 0;
+    pool.Reserve(RowStride(w));
+    double* const row = pool.data() + base;
     int bind = 0;  // bit j: input j set the start of some output of row y
     // Inputs that all exist (with a margin) before the previous row ends never bind: the row is
     // the own chain. (Rows are increasing, so an input row's last value bounds what is read of
-    // it.) This is what the general case below computes then, piece for piece: the clamped
-    // bottom rows of a layer, which read the input row the row above read, are all of this kind.
+    // it.) This is what the general case below computes then: the clamped bottom rows of a
+    // layer, which read the input row the row above read, are all of this kind.
     const double tol = 1e-9 * (std::abs(prev) + 1.0);
     bool own_chain = kIn == 0;
     bool row_prev_binding = true;  // the end of row y-1 sets the start of row y
@@ -441,82 +501,52 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       if (y >= 1) {
         own_chain = true;
         for (int j = 0; j < kIn; ++j) {
-          const Piece& last = pool[now[j].base + now[j].n - 1];
-          own_chain = own_chain && last.At(in[j].in_w - 1) + now[j].off < prev - 2 * tol;
+          own_chain = own_chain && pool[now[j].base + in[j].in_w - 1] + now[j].off < prev - 2 * tol;
         }
       }
     }
     if (own_chain) {
-      row[m++] = {0, 0, prev + first, 0.0};
-      if (w > 1) row[m++] = {1, 0, prev + first + rest, rest};
-      prev = row[m - 1].At(w - 1);
+      const VD pv = Splat(prev);
+      for (int x = 0; x < wp; x += kLanes) Store(row + x, pv + Load(crel[k] + x));
     } else if constexpr (kIn > 0) {
-      // The input row: the maximum of the inputs, as pieces.
-      int counts[kMaxInputs] = {0, 0};
+      // The input rows from the first column read; u0: the input time of output 0.
+      const double* src[kIn];
+      bool direct = true;
+      double u0 = -std::numeric_limits<double>::infinity();
       for (int j = 0; j < kIn; ++j) {
-        counts[j] = ComposeInputWithStride<kStride>(in[j], now[j], pool.data(), w, 1 << j,
-                                                    scratch->in_pieces[j].data());
+        src[j] = pool.data() + now[j].base + in[j].first;
+        direct = direct && DirectReadable<kStride>(in[j], w);
       }
-      const Piece* inp = scratch->in_pieces[0].data();
-      int np = counts[0];
-      if constexpr (kIn == 2) {
-        np = MaxOf(inp, counts[0], scratch->in_pieces[1].data(), counts[1], w,
-                   1e-9 * (std::abs(inp[0].v) + 1.0), scratch->merged.data());
-        inp = scratch->merged.data();
+      if (direct) {
+        for (int j = 0; j < kIn; ++j) u0 = std::max(u0, src[j][0] + now[j].off);
+        const double* const ce = cexcl[k];
+        bind = ScanRow<kIn>(
+            [&](int j, int x) {
+              return (LoadColumns<kStride>(src[j] + kStride * x) + Splat(now[j].off)) -
+                     Load(ce + x);
+            },
+            prev, crel[k], w, tol, row);
+      } else {
+        for (int j = 0; j < kIn; ++j) {
+          LatenessClamped(in[j], src[j], now[j].off, w, cexcl[k], late[j]);
+          u0 = std::max(u0, late[j][0]);  // cexcl[k][0] = 0
+        }
+        bind = ScanRow<kIn>([&](int j, int x) { return Load(late[j] + x); }, prev, crel[k], w, tol,
+                            row);
       }
-      auto mark = [&](int src) { bind |= src; };
-      // Appends piece {x0, v, a}, extending the last one when it continues it.
-      // (Output 0 is always written first, so there is a last piece.)
-      auto emit = [&](int x0, double v, double a) {
-        const Piece& l = row[m - 1];
-        if (l.a == a && std::abs(l.At(x0) - v) <= 1e-12 * (std::abs(v) + 1.0)) return;
-        row[m++] = {x0, 0, v, a};
-      };
-      // Output 0.
-      const double u0 = inp[0].v;
-      if (u0 >= prev - tol) mark(inp[0].src);
       row_prev_binding = prev >= u0 - tol;
       row_start0 = std::max(prev, u0);
-      double f = std::max(prev, u0) + first;
-      row[m++] = {0, 0, f, 0.0};
-      for (int p = 0; p < np; ++p) {
-        const int xb = std::max(inp[p].x0, 1), xe = p + 1 < np ? inp[p + 1].x0 : w;
-        if (xb >= xe) continue;
-        const double a = inp[p].a, u = inp[p].At(xb);
-        const int len = xe - xb;
-        if (u >= f) {
-          // The input binds at once; it keeps binding while it rises faster than the chain.
-          mark(inp[p].src);
-          emit(xb, u + rest, std::max(a, rest));
-        } else if (a <= rest) {
-          if (u >= f - tol) mark(inp[p].src);
-          emit(xb, f + rest, rest);
-        } else {
-          // Own chain until the input catches up at k: u + k*a >= f + k*rest.
-          const double kd = std::ceil((f - u) / (a - rest));
-          int k = kd >= len ? len : std::max(1, static_cast<int>(kd));
-          while (k > 1 && u + (k - 1) * a >= f + (k - 1) * rest) --k;
-          while (k < len && u + k * a < f + k * rest) ++k;
-          emit(xb, f + rest, rest);
-          if (k < len) {
-            mark(inp[p].src);
-            emit(xb + k, u + k * a + rest, a);
-          } else if (u + (len - 1) * a >= f + (len - 1) * rest - tol) {
-            mark(inp[p].src);
-          }
-        }
-        f = row[m - 1].At(xe - 1);
-      }
-      prev = f;
     }
+    prev = row[w - 1];
+    PadRow(row, w);
     // A computed row that is the previous row shifted in time is stored as such: its consumers
     // then see a run and can take their own rows as shifts too.
     double shift = 0;
-    if (y >= 1 && out.ShiftOfPrevious(pool, base, m, &shift)) {
+    if (y >= 1 && out.ShiftOfPrevious(pool, base, w, &shift)) {
       out.Shifted(y, y, shift, 1e-14 * std::abs(prev));
     } else {
-      pool.size = base + m;
-      out.Explicit(y, base, m);
+      pool.size = base + RowStride(w);
+      out.Explicit(y, base);
     }
     for (int j = 0; j < kIn; ++j) binding[j] = (bind >> j) & 1;
     prev_binding = row_prev_binding;
@@ -719,8 +749,17 @@ std::conditional_t<kRecords, NetworkCost, NetworkTotals> EstimateMnsimImpl(
   SegmentList segs{scratch.segs.data(), 0};
   std::vector<int>& seg_of_row = scratch.seg_of_row;
   if (static_cast<int>(seg_of_row.size()) < row_start[n]) seg_of_row.resize(row_start[n]);
-  PiecePool& pool = scratch.pool;
+  // The value pool sized for every row of every layer (the plain recurrence stores them all).
+  ValuePool& pool = scratch.pool;
   pool.size = 0;
+  {
+    size_t values = 0;
+    for (int i = 0; i < n; ++i) {
+      const bool fc = layers[i].kind == HwKind::kFc;
+      values += static_cast<size_t>(fc ? 1 : layers[i].hout) * RowStride(fc ? 1 : layers[i].wout);
+    }
+    if (pool.buf.size() < values) pool.buf.resize(values);
+  }
   auto input_of = [&](int layer_in, int anchor, int stride) {
     ScheduleInput in;
     in.segs = segs.data;
@@ -738,7 +777,7 @@ std::conditional_t<kRecords, NetworkCost, NetworkTotals> EstimateMnsimImpl(
   auto last_output = [&](int layer) {
     const RowRef r = input_of(layer, 0, 1).At(row_start[layer + 1] - row_start[layer] - 1);
     const int w = layers[layer].kind == HwKind::kFc ? 1 : layers[layer].wout;
-    return pool[r.base + r.n - 1].At(w - 1) + r.off;
+    return pool[r.base + w - 1] + r.off;
   };
 
   std::conditional_t<kRecords, NetworkCost, NetworkTotals> net;
@@ -814,10 +853,13 @@ std::conditional_t<kRecords, NetworkCost, NetworkTotals> EstimateMnsimImpl(
         pe_read = buf.Ns(bits);
         double begin = 0;
         for (int k = 0; k < l.n_inputs; ++k) begin = std::max(begin, last_finish(l.inputs[k]));
-        rout.Explicit(0, pool.size, 1);
-        pool.Reserve(1);
-        pool.Push({0, 0, begin + pe_write + pe_read + fixed, 0.0});
-        busy = pool.back().v - begin;
+        rout.Explicit(0, pool.size);
+        pool.Reserve(RowStride(1));
+        double* const row = pool.data() + pool.size;
+        row[0] = begin + pe_write + pe_read + fixed;
+        PadRow(row, 1);
+        pool.size += RowStride(1);
+        busy = row[0] - begin;
       } else {
         const int k = l.kernel, s = l.stride, pad = l.padding;
         const double unit = static_cast<double>(m.rows) / (k * k) * act;  // one position, all

@@ -38,9 +38,9 @@ int SpiralRing(int tile);
 void MapMnsim(const MnsimConstants& c, const std::vector<HwLayer>& layers,
               std::vector<MnsimMapping>* mapping);
 
-// `compress` (the default) computes each schedule row as a few linear pieces in closed form and
-// records periodic rows as shifts of earlier rows; false runs the plain per-output recurrence
-// (tests compare the two).
+// `compress` (the default) computes each schedule row in closed form, a prefix maximum over
+// vectors of outputs, and records periodic rows as shifts of earlier rows; false runs the plain
+// per-output recurrence (tests compare the two).
 NetworkCost EstimateMnsim(const MnsimConstants& c, const arch::Graph& graph, bool compress = true);
 
 // The same with the preset's constants folded in at compile time (divisions by crossbar, buffer

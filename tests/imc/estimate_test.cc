@@ -223,8 +223,8 @@ TEST(EstimateTest, CompressedScheduleMatchesPerOutputRecurrence) {
   }
 }
 
-// Every layer of the fast schedule (linear pieces, periodic rows as shifts, constants folded in
-// at compile time) equals the plain per-output recurrence (run-time constants) up to rounding.
+// Every layer of the fast schedule (rows in closed form, periodic rows as shifts, constants folded
+// in at compile time) equals the plain per-output recurrence (run-time constants) up to rounding.
 template <class Preset>
 void ExpectFastEqualsPlain(const arch::Graph& g, const std::string& what) {
   NetworkCost fast;
@@ -302,9 +302,34 @@ TEST(EstimateTest, FastScheduleMatchesPlainRecurrenceOnManyNetworks) {
   EXPECT_GE(checked, 300);
 }
 
-// The reference networks with every MNSIM preset, fast against plain: b06 (residual sums merged
-// across crossing pieces, 3x3 stacks whose clamped bottom rows are the own chain at once), b03
-// (a first RES block behind the dummy pool) and vgg8 (pools, wide layers).
+// Every map width from 1 to 72: rows end at every lane of the schedule's vectors (4 or 8
+// doubles), inputs are read directly (strides 1 and 2 within a row and its copies of the last
+// value) or clamped column by column (windows past the copies, stride 3), and wide rows span
+// many vectors.
+TEST(EstimateTest, FastScheduleMatchesPlainRecurrenceAcrossWidths) {
+  int checked = 0;
+  for (int w = 1; w <= 72; ++w) {
+    for (const char* layers :
+         {R"(["conv", 3, 16, 1], ["conv", 3, 16, 2], ["pool", 2], ["conv", 5, 8, 1])",
+          R"(["conv", 7, 16, 1], ["pool", 3], ["conv", 1, 8, 2], ["conv", 3, 8, 1])"}) {
+      const std::string json = R"({"input": [5, )" + std::to_string(w) +
+                               R"(, 3], "classes": 10, "layers": [)" + layers + R"(, ["fc", 10]]})";
+      arch::Graph g;
+      try {
+        g = Parse(json);
+      } catch (const std::exception&) {
+        continue;  // a shape that does not fit (e.g. a pool on a 1x1 map)
+      }
+      ExpectFastEqualsPlain<Mnsim2>(g, json);
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 100);
+}
+
+// The reference networks with every MNSIM preset, fast against plain: b06 (residual sums whose
+// two inputs take turns binding, 3x3 stacks whose clamped bottom rows are the own chain at once),
+// b03 (a first RES block behind the dummy pool) and vgg8 (pools, wide layers).
 TEST(EstimateTest, FastScheduleMatchesPlainRecurrenceOnReferenceNetworksAllPresets) {
   for (const char* name : {"b06", "b03", "vgg8"}) {
     const arch::Graph g = Net(name);
