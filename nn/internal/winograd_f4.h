@@ -68,7 +68,7 @@ template <typename T>
 inline T InputPoint5(T d1, T d3, T d5) {
   return (T(4) * d1 - T(5) * d3) + d5;
 }
-// t1 .. t4 one at a time (the same expressions as InputPoints).
+// t1 .. t4 one at a time (the per-slice loops use them; InputPoints computes all six).
 template <typename T>
 inline T InputPoint1(T d1, T d2, T d3, T d4) {
   return (d4 - T(4) * d2) + (d3 - T(4) * d1);
@@ -88,13 +88,12 @@ inline T InputPoint4(T d1, T d2, T d3, T d4) {
 template <typename T>
 inline void InputPoints(T d0, T d1, T d2, T d3, T d4, T d5, T& t0, T& t1, T& t2, T& t3, T& t4,
                         T& t5) {
-  const T p = d4 - T(4) * d2, q = d3 - T(4) * d1;
-  const T r = d4 - d2, s = T(2) * (d3 - d1);
+  // The shared terms (d4 - 4 d2, d3 - 4 d1, ...) are computed once after inlining.
   t0 = InputPoint0(d0, d2, d4);
-  t1 = p + q;
-  t2 = p - q;
-  t3 = r + s;
-  t4 = r - s;
+  t1 = InputPoint1(d1, d2, d3, d4);
+  t2 = InputPoint2(d1, d2, d3, d4);
+  t3 = InputPoint3(d1, d2, d3, d4);
+  t4 = InputPoint4(d1, d2, d3, d4);
   t5 = InputPoint5(d1, d3, d5);
 }
 
@@ -151,10 +150,10 @@ void TransformWeights(const T* w, int out, int in, T* u) {
 // input rows, into rows of 4 tc values laid end to end for all the chunk's images (tile t starts
 // at value 4t - 1 of them); then B along the rows, one loop over all the channel's tiles per
 // output slice (stride-4 reads; it vectorises however few tiles a row has, and a map of 8x8 has
-// only 4 per image); then the two values whose reads crossed a tile row's ends are recomputed: t0 of its
-// first tile (column -1, read from the row before) and t5 of its last (column 4tc, from the row
-// after); both columns are padding, zero. The same operations as a tile-by-tile transform, so
-// the same bits.
+// only 4 per image); then the two values whose reads crossed a tile row's ends are recomputed:
+// t0 of its first tile (column -1, read from the row before) and t5 of its last (column 4tc,
+// from the row after); both columns are padding, zero. The same operations as a tile-by-tile
+// transform, so the same bits.
 template <typename T>
 void TransformInput(const T* x, int channels, std::size_t channel_stride, int images, const Grid& g,
                     T* v, std::size_t tiles, T* scratch) {
