@@ -210,6 +210,8 @@ struct Scratch {
   std::vector<Extent> extent;
   ValuePool pool;
   std::vector<double> late[kMaxInputs];  // per input and output: input time - work before
+  double times_key[4] = {-1, -1, -1, -1};  // the per-output times `times` holds, and its width
+  int times_width = 0;
   std::vector<double> times;             // a layer's cumulative per-output times (ScheduleRowsFast)
   std::vector<Segment> segs;
   std::vector<int> seg_of_row;  // per layer row (row_start[layer] + y): index into segs
@@ -353,7 +355,8 @@ template <int kIn, class LateAt>
   VD carry = Splat(-std::numeric_limits<double>::infinity());
   const VD start = Splat(g0), tolv = Splat(tol);
   VM binds[kMaxInputs] = {};
-  for (int x = 0; x < w; x += kLanes) {
+  // `masked`: the row's last vector, whose lanes from w on are not outputs.
+  auto block = [&](int x, auto masked) {
     VD h[kMaxInputs];
     h[0] = late_at(0, x);
     VD hv = h[0];
@@ -367,9 +370,15 @@ template <int kIn, class LateAt>
     Store(row + x, g + Load(crel + x));
     // Input j attains the start of output x iff its lateness reaches G(x).
     const VD thr = g - tolv;
-    const VM valid = kIota < (VM{} + (w - x));
-    for (int j = 0; j < kIn; ++j) binds[j] |= (h[j] >= thr) & valid;
-  }
+    for (int j = 0; j < kIn; ++j) {
+      VM hit = h[j] >= thr;
+      if constexpr (decltype(masked)::value) hit &= kIota < (VM{} + (w - x));
+      binds[j] |= hit;
+    }
+  };
+  int x = 0;
+  for (; x + kLanes <= w; x += kLanes) block(x, std::false_type{});
+  if (x < w) block(x, std::true_type{});
   int bind = 0;
   for (int j = 0; j < kIn; ++j) bind |= AnyLane(binds[j]) ? 1 << j : 0;
   return bind;
@@ -398,10 +407,15 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
   const int wp = RoundUpLanes(w);
   // The work before and up to each output of row 0 (k = 0) and of the later rows (k = 1),
   // relative to the row's start.
+  // (Kept from the previous call when the times and the width are the same: the layers of a
+  // block often are.)
+  const bool same_times = scratch->times_key[0] == t00 && scratch->times_key[1] == t0 &&
+                          scratch->times_key[2] == tx0 && scratch->times_key[3] == tx &&
+                          scratch->times_width == wp;
   if (static_cast<int>(scratch->times.size()) < 4 * wp) scratch->times.resize(4 * wp);
   double* const cexcl[2] = {scratch->times.data(), scratch->times.data() + wp};
   double* const crel[2] = {scratch->times.data() + 2 * wp, scratch->times.data() + 3 * wp};
-  for (int k = 0; k < 2; ++k) {
+  for (int k = 0; k < 2 && !same_times; ++k) {
     const VD first = Splat(k == 0 ? t00 : t0), rest = Splat(k == 0 ? tx0 : tx);
     for (int x = 0; x < wp; x += kLanes) {
       const VD col = __builtin_convertvector(kIota, VD) + x;
@@ -410,6 +424,11 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     }
     cexcl[k][0] = 0;
   }
+  scratch->times_key[0] = t00;
+  scratch->times_key[1] = t0;
+  scratch->times_key[2] = tx0;
+  scratch->times_key[3] = tx;
+  scratch->times_width = wp;
   double* late[kMaxInputs] = {nullptr, nullptr};
   for (int j = 0; j < kIn; ++j) {
     if (static_cast<int>(scratch->late[j].size()) < wp) scratch->late[j].resize(wp);
