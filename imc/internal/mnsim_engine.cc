@@ -96,7 +96,9 @@ struct Extent {
 // one. A consumer reads column min(c, w - 1); with the copies it can read whole vectors of
 // columns past the end of the row without clamping each index.
 // Vectors of kLanes doubles, with GCC's generic vectors: one AVX-512 register where the target
-// has them, else one AVX2 register (wider generic vectors would be split into scalar code there).
+// has them, else one AVX2 register (wider generic vectors would be split into scalar code there;
+// imc/BUILD passes -Wno-psabi, since a target without AVX warns about the ABI of such helpers,
+// which are internal to this file).
 // Only element-wise IEEE operations and exact maxima: the results do not depend on the width.
 #if defined(__AVX512F__)
 constexpr int kLanes = 8;
@@ -170,8 +172,8 @@ struct Segment {
   RowRef Row(int y) const { return {base, off0 + (y - y0) * step}; }
 };
 
-// Append-only value storage, sized for the whole network before the schedule starts (so pointers
-// into it stay valid and Reserve never grows it there; it still checks).
+// Append-only value storage: Reserve before writing a row (it may move the values, so pointers
+// into it are taken after Reserve and not kept across the next one).
 struct ValuePool {
   std::vector<double> buf;
   int size = 0;
@@ -210,8 +212,6 @@ struct Scratch {
   std::vector<Extent> extent;
   ValuePool pool;
   std::vector<double> late[kMaxInputs];  // per input and output: input time - work before
-  double times_key[4] = {-1, -1, -1, -1};  // the per-output times `times` holds, and its width
-  int times_width = 0;
   std::vector<double> times;             // a layer's cumulative per-output times (ScheduleRowsFast)
   std::vector<Segment> segs;
   std::vector<int> seg_of_row;  // per layer row (row_start[layer] + y): index into segs
@@ -324,7 +324,7 @@ void LatenessClamped(const ScheduleInput& in, const double* p, double off, int w
   for (int x = 0; x < wp; ++x) late[x] = (p[std::min(in.stride * x, last)] + off) - cexcl[x];
 }
 // Strides 1 and 2 where the vectors read stay within the input row and its copies (RowStride):
-// eight lanes read without clamping.
+// kLanes lanes read without clamping (stride 2: 2 * kLanes values, every other one kept).
 template <int kStride>
 bool DirectReadable(const ScheduleInput& in, int w) {
   if constexpr (kStride == 1 || kStride == 2) {
@@ -345,7 +345,7 @@ VD LoadColumns(const double* p) {
 // before) and of the lateness of outputs 0..x, output x finishes at G(x) + crel[x] (crel: the
 // row's work up to and including output x). Writes RoundUpLanes(w) values; returns bit j set if
 // input j attains the start of some output (to within tol).
-// late_at(j, x): input j's lateness for lanes x .. x + 7.
+// late_at(j, x): input j's lateness for lanes x .. x + kLanes - 1.
 template <int kIn, class LateAt>
 [[gnu::always_inline]] inline int ScanRow(LateAt late_at, double g0, const double* crel, int w,
                                           double tol, double* row) {
@@ -407,15 +407,10 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
   const int wp = RoundUpLanes(w);
   // The work before and up to each output of row 0 (k = 0) and of the later rows (k = 1),
   // relative to the row's start.
-  // (Kept from the previous call when the times and the width are the same: the layers of a
-  // block often are.)
-  const bool same_times = scratch->times_key[0] == t00 && scratch->times_key[1] == t0 &&
-                          scratch->times_key[2] == tx0 && scratch->times_key[3] == tx &&
-                          scratch->times_width == wp;
   if (static_cast<int>(scratch->times.size()) < 4 * wp) scratch->times.resize(4 * wp);
   double* const cexcl[2] = {scratch->times.data(), scratch->times.data() + wp};
   double* const crel[2] = {scratch->times.data() + 2 * wp, scratch->times.data() + 3 * wp};
-  for (int k = 0; k < 2 && !same_times; ++k) {
+  for (int k = 0; k < 2; ++k) {
     const VD first = Splat(k == 0 ? t00 : t0), rest = Splat(k == 0 ? tx0 : tx);
     for (int x = 0; x < wp; x += kLanes) {
       const VD col = __builtin_convertvector(kIota, VD) + x;
@@ -424,11 +419,6 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     }
     cexcl[k][0] = 0;
   }
-  scratch->times_key[0] = t00;
-  scratch->times_key[1] = t0;
-  scratch->times_key[2] = tx0;
-  scratch->times_key[3] = tx;
-  scratch->times_width = wp;
   double* late[kMaxInputs] = {nullptr, nullptr};
   for (int j = 0; j < kIn; ++j) {
     if (static_cast<int>(scratch->late[j].size()) < wp) scratch->late[j].resize(wp);
@@ -768,17 +758,9 @@ std::conditional_t<kRecords, NetworkCost, NetworkTotals> EstimateMnsimImpl(
   SegmentList segs{scratch.segs.data(), 0};
   std::vector<int>& seg_of_row = scratch.seg_of_row;
   if (static_cast<int>(seg_of_row.size()) < row_start[n]) seg_of_row.resize(row_start[n]);
-  // The value pool sized for every row of every layer (the plain recurrence stores them all).
+  // The value pool grows as rows are stored (Reserve); no pointer into it is kept across one.
   ValuePool& pool = scratch.pool;
   pool.size = 0;
-  {
-    size_t values = 0;
-    for (int i = 0; i < n; ++i) {
-      const bool fc = layers[i].kind == HwKind::kFc;
-      values += static_cast<size_t>(fc ? 1 : layers[i].hout) * RowStride(fc ? 1 : layers[i].wout);
-    }
-    if (pool.buf.size() < values) pool.buf.resize(values);
-  }
   auto input_of = [&](int layer_in, int anchor, int stride) {
     ScheduleInput in;
     in.segs = segs.data;
