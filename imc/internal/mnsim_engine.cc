@@ -95,6 +95,7 @@ struct Extent {
 // A stored row of width w takes RowStride(w) values: the w finish times, then copies of the last
 // one. A consumer reads column min(c, w - 1); with the copies it can read whole vectors of
 // columns past the end of the row without clamping each index.
+//
 // Vectors of kLanes doubles, with GCC's generic vectors: one AVX-512 register where the target
 // has them, else one AVX2 register (wider generic vectors would be split into scalar code there;
 // imc/BUILD passes -Wno-psabi, since a target without AVX warns about the ABI of such helpers,
@@ -419,6 +420,9 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     }
     cexcl[k][0] = 0;
   }
+  // Whether every input row is read whole vectors at a time (a property of the layer's shapes).
+  bool direct = true;
+  for (int j = 0; j < kIn; ++j) direct = direct && DirectReadable<kStride>(in[j], w);
   double* late[kMaxInputs] = {nullptr, nullptr};
   for (int j = 0; j < kIn; ++j) {
     if (static_cast<int>(scratch->late[j].size()) < wp) scratch->late[j].resize(wp);
@@ -520,12 +524,8 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     } else if constexpr (kIn > 0) {
       // The input rows from the first column read; u0: the input time of output 0.
       const double* src[kIn];
-      bool direct = true;
       double u0 = -std::numeric_limits<double>::infinity();
-      for (int j = 0; j < kIn; ++j) {
-        src[j] = pool.data() + now[j].base + in[j].first;
-        direct = direct && DirectReadable<kStride>(in[j], w);
-      }
+      for (int j = 0; j < kIn; ++j) src[j] = pool.data() + now[j].base + in[j].first;
       if (direct) {
         for (int j = 0; j < kIn; ++j) u0 = std::max(u0, src[j][0] + now[j].off);
         const double* const ce = cexcl[k];
