@@ -173,27 +173,33 @@ struct Segment {
   RowRef Row(int y) const { return {base, off0 + (y - y0) * step}; }
 };
 
-// Append-only value storage: Reserve before writing a row (it may move the values, so pointers
-// into it are taken after Reserve and not kept across the next one).
-struct ValuePool {
-  std::vector<double> buf;
-  int size = 0;
-  void Reserve(int extra) {
-    if (size + extra > static_cast<int>(buf.size())) {
-      buf.resize(std::max<size_t>(size + extra, 2 * buf.size()));
-    }
-  }
-  double* data() { return buf.data(); }
-  const double* data() const { return buf.data(); }
-  double operator[](int i) const { return buf[i]; }
-};
-
 // Fills the copies of a stored row's last value (see RowStride).
 void PadRow(double* row, int w) {
   const VD last = Splat(row[w - 1]);
   Store(row + w, last);
   if (w + kLanes < RowStride(w)) Store(row + RowStride(w) - kLanes, last);
 }
+
+// Append-only storage of rows: NewRow gives room for a row after the stored ones (it may move
+// the values, so a pointer into the pool is not kept across the next NewRow); Keep stores it,
+// padded (a row computed and found to be a shift of the row before is not kept).
+struct ValuePool {
+  std::vector<double> buf;
+  int size = 0;
+  double* NewRow(int w) {
+    const int need = size + RowStride(w);
+    if (need > static_cast<int>(buf.size())) buf.resize(std::max<size_t>(need, 2 * buf.size()));
+    return buf.data() + size;
+  }
+  int Keep(int w) {
+    const int base = size;
+    size += RowStride(w);
+    return base;
+  }
+  double* data() { return buf.data(); }
+  const double* data() const { return buf.data(); }
+  double operator[](int i) const { return buf[i]; }
+};
 
 // The segments of all layers, in storage sized for the whole network beforehand (at most one
 // segment per row), so appending is a plain store and pointers into it stay valid.
@@ -247,12 +253,11 @@ struct RowWriter {
     segs->push_back({y, y + 1, base, 0.0, 0.0, false});
     seg_of_row[y] = segs->size - 1;
   }
-  // Whether the row of width w stored at `base` is the last row written shifted by some D
-  // (values all D apart, to 1e-12 relative); sets *shift = D.
-  bool ShiftOfPrevious(const ValuePool& pool, int base, int w, double* shift) const {
+  // Whether the padded row of width w at `b` is the last row written shifted by some D (values
+  // all D apart, to 1e-12 relative); sets *shift = D.
+  bool ShiftOfPrevious(const ValuePool& pool, const double* b, int w, double* shift) const {
     const RowRef prev = segs->back().Row(segs->back().y_end - 1);
     const double* a = pool.data() + prev.base;
-    const double* b = pool.data() + base;
     const double d = b[0] - (a[0] + prev.off);
     const VD off = Splat(prev.off), dv = Splat(d), rel = Splat(1e-12);
     VM bad{};
@@ -295,9 +300,7 @@ void ScheduleRowsPlain(int h, int w, const ScheduleInput* in, int n_in, double t
   double prev = 0;  // end of row y-1
   for (int y = 0; y < h; ++y) {
     const double first = y == 0 ? t00 : t0, rest = y == 0 ? tx0 : tx;
-    const int base = pool.size;
-    pool.Reserve(RowStride(w));
-    double* const row = pool.data() + base;
+    double* const row = pool.NewRow(w);
     for (int x = 0; x < w; ++x) {
       double start = prev;
       for (int j = 0; j < n_in; ++j) {
@@ -309,8 +312,7 @@ void ScheduleRowsPlain(int h, int w, const ScheduleInput* in, int n_in, double t
       row[x] = prev;
     }
     PadRow(row, w);
-    pool.size = base + RowStride(w);
-    out.Explicit(y, base);
+    out.Explicit(y, pool.Keep(w));
   }
 }
 
@@ -498,9 +500,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     }
     prev2 = prev;
     const int k = y == 0 ? 0 : 1;
-    const int base = pool.size;
-    pool.Reserve(RowStride(w));
-    double* const row = pool.data() + base;
+    double* const row = pool.NewRow(w);
     int bind = 0;  // bit j: input j set the start of some output of row y
     // Inputs that all exist (with a margin) before the previous row ends never bind: the row is
     // the own chain. (Rows are increasing, so an input row's last value bounds what is read of
@@ -551,11 +551,10 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     // A computed row that is the previous row shifted in time is stored as such: its consumers
     // then see a run and can take their own rows as shifts too.
     double shift = 0;
-    if (y >= 1 && out.ShiftOfPrevious(pool, base, w, &shift)) {
+    if (y >= 1 && out.ShiftOfPrevious(pool, row, w, &shift)) {
       out.Shifted(y, y, shift, 1e-14 * std::abs(prev));
     } else {
-      pool.size = base + RowStride(w);
-      out.Explicit(y, base);
+      out.Explicit(y, pool.Keep(w));
     }
     for (int j = 0; j < kIn; ++j) binding[j] = (bind >> j) & 1;
     prev_binding = row_prev_binding;
@@ -758,7 +757,7 @@ std::conditional_t<kRecords, NetworkCost, NetworkTotals> EstimateMnsimImpl(
   SegmentList segs{scratch.segs.data(), 0};
   std::vector<int>& seg_of_row = scratch.seg_of_row;
   if (static_cast<int>(seg_of_row.size()) < row_start[n]) seg_of_row.resize(row_start[n]);
-  // The value pool grows as rows are stored (Reserve); no pointer into it is kept across one.
+  // The value pool grows as rows are stored (NewRow); no pointer into it is kept across one.
   ValuePool& pool = scratch.pool;
   pool.size = 0;
   auto input_of = [&](int layer_in, int anchor, int stride) {
@@ -854,12 +853,10 @@ std::conditional_t<kRecords, NetworkCost, NetworkTotals> EstimateMnsimImpl(
         pe_read = buf.Ns(bits);
         double begin = 0;
         for (int k = 0; k < l.n_inputs; ++k) begin = std::max(begin, last_finish(l.inputs[k]));
-        rout.Explicit(0, pool.size);
-        pool.Reserve(RowStride(1));
-        double* const row = pool.data() + pool.size;
+        double* const row = pool.NewRow(1);
         row[0] = begin + pe_write + pe_read + fixed;
         PadRow(row, 1);
-        pool.size += RowStride(1);
+        rout.Explicit(0, pool.Keep(1));
         busy = row[0] - begin;
       } else {
         const int k = l.kernel, s = l.stride, pad = l.padding;
