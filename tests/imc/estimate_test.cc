@@ -400,8 +400,8 @@ TEST(EstimateTest, TotalsOnlyEqualTheFullEstimate) {
   EXPECT_EQ(b2.energy_pj, Estimate<Neurosim14>(b).energy_pj);
 }
 
-// The MNSIM totals are summed layer by layer as the engine goes (no record vector in the
-// totals-only path): every total must be exactly the sum, in layer order, of the layer records
+// The MNSIM totals are summed layer by layer (the totals-only path keeps its unnamed layer
+// figures in reused memory): every total must be exactly the sum, in layer order, of the layer records
 // (and the latency the latest finish), plus the global accumulator where the preset counts it.
 template <class Preset>
 void ExpectTotalsAreLayerSums(const arch::Graph& g, const std::string& what) {
