@@ -401,8 +401,9 @@ TEST(EstimateTest, TotalsOnlyEqualTheFullEstimate) {
 }
 
 // The MNSIM totals are summed layer by layer (the totals-only path keeps its unnamed layer
-// figures in reused memory): every total must be exactly the sum, in layer order, of the layer records
-// (and the latency the latest finish), plus the global accumulator where the preset counts it.
+// figures in reused memory): every total must be exactly the sum, in layer order, of the layer
+// records (and the latency the latest finish), plus the global accumulator where the preset
+// counts it.
 template <class Preset>
 void ExpectTotalsAreLayerSums(const arch::Graph& g, const std::string& what) {
   const NetworkCost c = Estimate<Preset>(g);
