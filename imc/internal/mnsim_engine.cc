@@ -8,6 +8,10 @@
 #include <string>
 #include <type_traits>
 
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
+
 #include "imc/presets.h"
 
 namespace imcnas::imc::internal {
@@ -129,12 +133,8 @@ VD PrefixMax(VD v) {
   return Max(v, __builtin_shuffle(v, lowest, VM{8, 8, 8, 8, 0, 1, 2, 3}));
 }
 VD SplatLast(VD v) { return __builtin_shuffle(v, VM{7, 7, 7, 7, 7, 7, 7, 7}); }
-bool AnyLane(VM m) {
-  m |= __builtin_shuffle(m, VM{4, 5, 6, 7, 0, 1, 2, 3});
-  m |= __builtin_shuffle(m, VM{2, 3, 0, 1, 2, 3, 0, 1});
-  m |= __builtin_shuffle(m, VM{1, 0, 1, 0, 1, 0, 1, 0});
-  return m[0] != 0;
-}
+// One test instruction (vptestmq and kortest), not a reduction by shuffles.
+bool AnyLane(VM m) { return _mm512_test_epi64_mask(__m512i(m), __m512i(m)) != 0; }
 // Lanes 0, 2, 4, ... of the 2 * kLanes values from p.
 VD EvenLanes(const double* p) {
   return __builtin_shuffle(Load(p), Load(p + kLanes), VM{0, 2, 4, 6, 8, 10, 12, 14});
@@ -147,11 +147,15 @@ VD PrefixMax(VD v) {
   return Max(v, __builtin_shuffle(v, lowest, VM{4, 4, 0, 1}));
 }
 VD SplatLast(VD v) { return __builtin_shuffle(v, VM{3, 3, 3, 3}); }
+#if defined(__AVX__)
+bool AnyLane(VM m) { return !_mm256_testz_si256(__m256i(m), __m256i(m)); }  // one vptest
+#else
 bool AnyLane(VM m) {
   m |= __builtin_shuffle(m, VM{2, 3, 0, 1});
   m |= __builtin_shuffle(m, VM{1, 0, 1, 0});
   return m[0] != 0;
 }
+#endif
 VD EvenLanes(const double* p) {
   return __builtin_shuffle(Load(p), Load(p + kLanes), VM{0, 2, 4, 6});
 }
