@@ -27,7 +27,8 @@ void BuildLayerList(const arch::Graph& graph, bool dummy_input_pool, std::vector
   layers.reserve(graph.ops.size() + 1);
   const int n_ops = static_cast<int>(graph.ops.size());
   // Hardware layer producing each op's value (-1: the network input).
-  thread_local std::vector<int> producer;  // reused across calls
+  // Reused across calls; static TLS model as in mnsim_engine.cc's GetScratch.
+  thread_local std::vector<int> producer __attribute__((tls_model("initial-exec")));
   producer.assign(n_ops, -1);
 
   // Whether more than one layer reads the network input (counting stops at two).

@@ -26,10 +26,11 @@ long long CopiesAlong(long long subarrays, int per_tile) {
 template <const NeurosimConstants* kFixed, bool kRecords>
 NetworkCost EstimateNeurosimImpl(const NeurosimConstants& given, const arch::Graph& graph) {
   const NeurosimConstants& c = kFixed != nullptr ? *kFixed : given;
-  thread_local std::vector<HwLayer> layers;  // reused across calls
+  // Reused across calls; static TLS model as in mnsim_engine.cc's GetScratch.
+  thread_local std::vector<HwLayer> layers __attribute__((tls_model("initial-exec")));
   BuildLayerList(graph, /*dummy_input_pool=*/false, &layers);
   NetworkCost net;
-  thread_local std::vector<LayerCost> scratch_records;
+  thread_local std::vector<LayerCost> scratch_records __attribute__((tls_model("initial-exec")));
   std::vector<LayerCost>& records = kRecords ? net.layers : scratch_records;
   records.clear();
   records.reserve(layers.size());
