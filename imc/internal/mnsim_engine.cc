@@ -359,7 +359,7 @@ VD LoadColumns(const double* p) {
 // row's work up to and including output x). Writes RoundUpLanes(w) values; returns bit j set if
 // input j attains the start of some output (to within tol).
 // late_at(j, x): input j's lateness for lanes x .. x + kLanes - 1.
-template <int kIn, class LateAt>
+template <int kIn, bool kBinds, class LateAt>
 [[gnu::always_inline]] inline int ScanRow(LateAt late_at, double g0, const double* crel, int w,
                                           double tol, double* row) {
   // The carry between vectors runs over the lateness only; g0 enters each vector once. (The same
@@ -383,7 +383,7 @@ template <int kIn, class LateAt>
     Store(row + x, g + Load(crel + x));
     // Input j attains the start of output x iff its lateness reaches G(x).
     const VD thr = g - tolv;
-    for (int j = 0; j < kIn; ++j) {
+    for (int j = 0; j < kIn && kBinds; ++j) {
       VM hit = h[j] >= thr;
       if constexpr (decltype(masked)::value) hit &= kIota < (VM{} + (w - x));
       binds[j] |= hit;
@@ -412,8 +412,8 @@ template <int kIn, class LateAt>
 // The result is the same as the plain recurrence (ScheduleRowsPlain) up to rounding.
 // For `kIn` inputs: the loops over inputs unrolled and each input row looked up once per row;
 // kStride: the inputs' stride when it is 1 or 2 (reading the input rows without divisions), else
-// 0 (any).
-template <int kIn, int kStride>
+// 0 (any). Without kPeriodic, every row is computed (see ScheduleNarrowOrWide).
+template <int kIn, int kStride, bool kPeriodic>
 void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double t0, double tx0,
                       double tx, Scratch* scratch, RowWriter out) {
   ValuePool& pool = scratch->pool;
@@ -455,7 +455,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     for (int j = 0; j < kIn; ++j) now[j] = in[j].At(input_row(j, y));
     // Row 0 has its own per-output times except where they equal the later rows' (pools, sums,
     // the dummy pool): there row 1 may already repeat row 0, which started from time 0.
-    if (y >= 2 || (y == 1 && uniform_times)) {
+    if (kPeriodic && (y >= 2 || (y == 1 && uniform_times))) {
       // The terms row y-1 was computed from: the end of row y-2 and the input rows. Each has
       // moved by some amount from row y-1 to row y; D is the move of a binding term.
       const double moved_prev = prev - prev2;
@@ -539,7 +539,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       if (direct) {
         for (int j = 0; j < kIn; ++j) u0 = std::max(u0, src[j][0] + now[j].off);
         const double* const ce = cexcl[k];
-        bind = ScanRow<kIn>(
+        bind = ScanRow<kIn, kPeriodic>(
             [&](int j, int x) {
               return (LoadColumns<kStride>(src[j] + kStride * x) + Splat(now[j].off)) -
                      Load(ce + x);
@@ -550,8 +550,8 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
           LatenessClamped(in[j], src[j], now[j].off, w, cexcl[k], late[j]);
           u0 = std::max(u0, late[j][0]);  // cexcl[k][0] = 0
         }
-        bind = ScanRow<kIn>([&](int j, int x) { return Load(late[j] + x); }, prev, crel[k], w, tol,
-                            row);
+        bind = ScanRow<kIn, kPeriodic>([&](int j, int x) { return Load(late[j] + x); }, prev,
+                                       crel[k], w, tol, row);
       }
       row_prev_binding = prev >= u0 - tol;
       row_start0 = std::max(prev, u0);
@@ -561,7 +561,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     // A computed row that is the previous row shifted in time is stored as such: its consumers
     // then see a run and can take their own rows as shifts too.
     double shift = 0;
-    if (y >= 1 && out.ShiftOfPrevious(pool, row, w, &shift)) {
+    if (kPeriodic && y >= 1 && out.ShiftOfPrevious(pool, row, w, &shift)) {
       out.Shifted(y, y, shift, 1e-14 * std::abs(prev));
     } else {
       out.Explicit(y, pool.Keep(w));
@@ -574,24 +574,41 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
   }
 }
 
+// Maps at most kNarrow outputs wide are computed row by row, without looking for periodic rows:
+// there a row is one or two vectors, cheaper to compute than the periodic test, the comparison
+// with the row before and the segment bookkeeping that would skip it (and on 8x8 maps few rows
+// repeat). b06: ~4% of an estimate; 16 would cost ~5%. The width does not depend on the
+// vector width, so AVX2 and AVX-512 builds take the same path and give the same bits.
+constexpr int kNarrow = 8;
+
+template <bool kPeriodic>
+void ScheduleNarrowOrWide(int h, int w, const ScheduleInput* in, int n_in, double t00, double t0,
+                          double tx0, double tx, Scratch* scratch, RowWriter out) {
+  if (n_in == 0) {
+    ScheduleRowsFast<0, 1, kPeriodic>(h, w, in, t00, t0, tx0, tx, scratch, out);
+  } else if (n_in == 1) {
+    if (in[0].stride == 1) {
+      ScheduleRowsFast<1, 1, kPeriodic>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    } else if (in[0].stride == 2) {
+      ScheduleRowsFast<1, 2, kPeriodic>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    } else {
+      ScheduleRowsFast<1, 0, kPeriodic>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    }
+  } else {
+    // Element sums read their inputs output for output (stride 1, 1x1 window).
+    ScheduleRowsFast<2, 1, kPeriodic>(h, w, in, t00, t0, tx0, tx, scratch, out);
+  }
+}
+
 // Schedules a layer: the plain per-output recurrence (compress = false) or the fast path.
 void Schedule(int h, int w, const ScheduleInput* in, int n_in, double t00, double t0, double tx0,
               double tx, bool compress, Scratch* scratch, RowWriter out) {
   if (!compress) {
     ScheduleRowsPlain(h, w, in, n_in, t00, t0, tx0, tx, scratch, out);
-  } else if (n_in == 0) {
-    ScheduleRowsFast<0, 1>(h, w, in, t00, t0, tx0, tx, scratch, out);
-  } else if (n_in == 1) {
-    if (in[0].stride == 1) {
-      ScheduleRowsFast<1, 1>(h, w, in, t00, t0, tx0, tx, scratch, out);
-    } else if (in[0].stride == 2) {
-      ScheduleRowsFast<1, 2>(h, w, in, t00, t0, tx0, tx, scratch, out);
-    } else {
-      ScheduleRowsFast<1, 0>(h, w, in, t00, t0, tx0, tx, scratch, out);
-    }
+  } else if (w <= kNarrow) {
+    ScheduleNarrowOrWide<false>(h, w, in, n_in, t00, t0, tx0, tx, scratch, out);
   } else {
-    // Element sums read their inputs output for output (stride 1, 1x1 window).
-    ScheduleRowsFast<2, 1>(h, w, in, t00, t0, tx0, tx, scratch, out);
+    ScheduleNarrowOrWide<true>(h, w, in, n_in, t00, t0, tx0, tx, scratch, out);
   }
 }
 
