@@ -1,7 +1,9 @@
-// Speed of the crossbar cost models: b06 (7 blocks) with each preset, the mapping alone, and a
-// sweep over network depth. Goal (issue 5): <= 2 us per network estimate.
+// Speed of the crossbar cost models: b06 (7 blocks) with each preset, the mapping alone, a sweep
+// over network depth, and a sample of the search space. Goal (issue 5): <= 2 us per network
+// estimate.
 //   bazel run //bench:crossbar_profile
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -11,6 +13,8 @@
 #include "imc/estimate.h"
 #include "imc/internal/layer_list.h"
 #include "imc/internal/mnsim_engine.h"
+#include "nas/random.h"
+#include "nas/search_space.h"
 
 namespace {
 
@@ -98,6 +102,45 @@ void BM_EstimateDepth(benchmark::State& state) {
   state.counters["layers"] = static_cast<double>(imc::Estimate<imc::Mnsim2>(g).layers.size());
 }
 BENCHMARK(BM_EstimateDepth)->DenseRange(1, 7)->Unit(benchmark::kMicrosecond);
+
+// What a search pays per candidate: 280 networks of the search space (nas::SearchSpace, 40 of
+// each depth 1-7, seed 20261129, CIFAR-10 shape), estimated in turn (totals only, as the search
+// binaries do); the time is the mean over them. Unlike b06 over and over, the branches differ
+// from one estimate to the next.
+const std::vector<arch::Graph>& SearchSpaceSample() {
+  static const std::vector<arch::Graph>* nets = [] {
+    auto* v = new std::vector<arch::Graph>;
+    const nas::SearchSpace space = nas::SearchSpace::Paper();
+    nas::Rng rng(20261129);
+    for (int depth = 1; depth <= 7; ++depth) {
+      for (int k = 0; k < 40; ++k) {
+        v->push_back(arch::Lower(
+            space.ToArchitecture(space.SampleAtDepth(depth, rng), arch::Shape{32, 32, 3}, 10)));
+      }
+    }
+    // Interleave the depths, so that consecutive estimates differ in size.
+    std::vector<arch::Graph> mixed;
+    for (int k = 0; k < 40; ++k) {
+      for (int d = 0; d < 7; ++d) mixed.push_back((*v)[d * 40 + k]);
+    }
+    *v = std::move(mixed);
+    return v;
+  }();
+  return *nets;
+}
+
+template <class Preset>
+void BM_EstimateTotalsSearchSpace(benchmark::State& state) {
+  const std::vector<arch::Graph>& nets = SearchSpaceSample();
+  size_t i = 0;
+  for (auto _ : state) {
+    imc::NetworkTotals t = imc::EstimateTotals<Preset>(nets[i]);
+    benchmark::DoNotOptimize(t.latency_ns);
+    i = i + 1 == nets.size() ? 0 : i + 1;
+  }
+}
+BENCHMARK_TEMPLATE(BM_EstimateTotalsSearchSpace, imc::Mnsim2)->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_EstimateTotalsSearchSpace, imc::Neurosim14)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
