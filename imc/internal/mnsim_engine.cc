@@ -663,7 +663,8 @@ void MapMnsimImpl(const MnsimConstants& given, const std::vector<HwLayer>& layer
 }
 
 // With kRecords, the result has the layer records; else only the totals (each layer's figures
-// are built on the stack without names and added to the totals in the same order: same bits).
+// are built without names in reused per-thread records, scratch.costs, and added to the totals
+// in the same order: same bits).
 template <const MnsimConstants* kFixed, bool kRecords>
 std::conditional_t<kRecords, NetworkCost, NetworkTotals> EstimateMnsimImpl(
     const MnsimConstants& given, const arch::Graph& graph, bool compress) {
