@@ -827,14 +827,13 @@ std::conditional_t<kRecords, NetworkCost, NetworkTotals> EstimateMnsimImpl(
     const MnsimMapping& m = map[i];
     LayerCost& lc = costs[i];
     if constexpr (!kRecords) {
-      // Reused memory: clear what not every kind of layer sets (cheaper than a new LayerCost
-      // with its two strings; TotalsOnlyEqualTheFullEstimate would see a stale field).
+      // Reused memory: clear the fields the totals read that not every kind of layer sets
+      // (cheaper than a new LayerCost with its two strings; TotalsOnlyEqualTheFullEstimate would
+      // see a stale one). The mapping fields only the records show may stay stale here.
       lc.latency_breakdown_ns = {};
       lc.energy_breakdown_pj = {};
       lc.area_breakdown_um2 = {};
-      lc.weight_rows = lc.weight_cols = 0;
       lc.crossbars = 0;
-      lc.utilisation = 0;
     }
     if constexpr (kRecords) {
       lc.name = l.op >= 0 ? graph.ops[l.op].name : "input.dummy_pool";
