@@ -490,10 +490,13 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
       if (periodic) {
         // The same holds for the following rows as long as every input row they read lies in
         // the run (same stored row, same step) of the rows this one read -- or, for an input
-        // that does not bind, past its last row: the clamped bottom rows read that row again,
-        // an input that moves by 0 <= D, so it stays below. (That and Shifted joining runs of
-        // one step into one segment took b06 from 56 bulk runs to 23: before, each 3x3 layer
-        // added one more single-row run at the bottom of its consumers.)
+        // that does not bind, whose run reaches its last row: later rows read that run and then
+        // the last row again, so the input moves by at most what it moved into row y (a stride
+        // >= 2 may take one partial step to the last row), then by 0, and stays below. (Moving
+        // on past a run that ends earlier would be wrong: the next one may move by more than
+        // D.) That and Shifted joining runs of one step into one segment took b06 from 56 bulk
+        // runs to 23: before, each 3x3 layer added one more single-row run at the bottom of its
+        // consumers.
         int last = h - 1;
         for (int j = 0; j < kIn; ++j) {
           const ScheduleInput& inj = in[j];
