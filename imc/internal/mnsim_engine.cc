@@ -280,12 +280,12 @@ struct RowWriter {
     return true;
   }
   // Rows [y, last] repeat row y - 1 (the last row written), each shifted by `shift` from the
-  // one before; joins row y - 1's segment when that has the same step, to within `tol` (a step
-  // recovered from finish times carries rounding; one segment, not two of the same step, lets
-  // a consumer's run go on).
-  void Shifted(int y, int last, double shift, double tol) const {
+  // one before; joins row y - 1's segment when that has the same step, to within 1e-14 of
+  // `scale`, the size of the finish times (a step recovered from finish times carries rounding;
+  // one segment, not two of the same step, lets a consumer's run go on).
+  void Shifted(int y, int last, double shift, double scale) const {
     Segment& s = segs->back();
-    if (!s.stepped || std::abs(s.step - shift) <= tol) {
+    if (!s.stepped || std::abs(s.step - shift) <= 1e-14 * std::abs(scale)) {
       if (!s.stepped) {
         s.step = shift;
         s.stepped = true;
@@ -508,7 +508,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
           last = std::min(last, run_last < inj.first ? y : reach);
         }
         last = std::max(last, y);
-        out.Shifted(y, last, shift, 1e-14 * std::abs(prev));
+        out.Shifted(y, last, shift, prev);
         prev += (last - y + 1) * shift;
         prev2 = prev - shift;
         start0 += (last - y + 1) * shift;
@@ -573,7 +573,7 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
     // then see a run and can take their own rows as shifts too.
     double shift = 0;
     if (kPeriodic && y >= 1 && out.ShiftOfPrevious(pool, row, w, &shift)) {
-      out.Shifted(y, y, shift, 1e-14 * std::abs(prev));
+      out.Shifted(y, y, shift, prev);
     } else {
       out.Explicit(y, pool.Keep(w));
     }

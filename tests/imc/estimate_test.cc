@@ -237,10 +237,10 @@ void ExpectFastEqualsPlain(const arch::Graph& g, const std::string& what) {
       internal::EstimateMnsim(internal::MnsimTables<Preset>::kConstants, g, /*compress=*/false);
   // 1e-11 relative (the fast path's rows differ from the plain ones by ~1e-13); a layer's
   // latency is a difference of finish times, so its tolerance is the finish time's.
-  auto near = [](double a, double b) { return std::abs(a - b) <= 1e-11 * (std::abs(b) + 1.0); };
   auto near_finish = [](double a, double b, double finish) {
     return std::abs(a - b) <= 1e-11 * (std::abs(finish) + 1.0);
   };
+  auto near = [&](double a, double b) { return near_finish(a, b, b); };
   ASSERT_EQ(fast.layers.size(), plain.layers.size()) << what;
   EXPECT_PRED2(near, fast.latency_ns, plain.latency_ns) << what;
   EXPECT_PRED2(near, fast.sequential_latency_ns, plain.sequential_latency_ns) << what;
