@@ -494,9 +494,8 @@ void ScheduleRowsFast(int h, int w, const ScheduleInput* in, double t00, double 
         // the last row again, so the input moves by at most what it moved into row y (a stride
         // >= 2 may take one partial step to the last row), then by 0, and stays below. (Moving
         // on past a run that ends earlier would be wrong: the next one may move by more than
-        // D.) That and Shifted joining runs of one step into one segment took b06 from 56 bulk
-        // runs to 23: before, each 3x3 layer added one more single-row run at the bottom of its
-        // consumers.
+        // D.) Without this, each 3x3 layer would add one more single-row run at the bottom of
+        // its consumers.
         int last = h - 1;
         for (int j = 0; j < kIn; ++j) {
           const ScheduleInput& inj = in[j];
