@@ -194,10 +194,10 @@ TEST(EstimateTest, CompressedScheduleMatchesPerOutputRecurrence) {
     }
     plain = internal::EstimateMnsim(c, g, false);
     ASSERT_EQ(fast.layers.size(), plain.layers.size());
-    EXPECT_NEAR(fast.latency_ns, plain.latency_ns, 1e-9 * plain.latency_ns) << blocks;
+    EXPECT_NEAR(fast.latency_ns, plain.latency_ns, 1e-11 * plain.latency_ns) << blocks;
     for (size_t i = 0; i < plain.layers.size(); ++i) {
       EXPECT_NEAR(fast.layers[i].finish_ns, plain.layers[i].finish_ns,
-                  1e-9 * plain.layers[i].finish_ns)
+                  1e-11 * plain.layers[i].finish_ns)
           << blocks << " layer " << i;
     }
     EXPECT_EQ(fast.energy_pj, plain.energy_pj);
@@ -216,7 +216,7 @@ TEST(EstimateTest, CompressedScheduleMatchesPerOutputRecurrence) {
     const auto& c = internal::MnsimTables<Mnsim2>::kConstants;
     const NetworkCost fast = internal::EstimateMnsim(c, g, true);
     const NetworkCost plain = internal::EstimateMnsim(c, g, false);
-    EXPECT_NEAR(fast.latency_ns, plain.latency_ns, 1e-9 * plain.latency_ns) << json;
+    EXPECT_NEAR(fast.latency_ns, plain.latency_ns, 1e-11 * plain.latency_ns) << json;
     EXPECT_GT(plain.latency_ns, 0.0);
     EXPECT_NO_THROW(Estimate<Neurosim14>(g));
     EXPECT_NO_THROW(Estimate<Mnsim2Physical>(g));
